@@ -1,0 +1,34 @@
+"""Settings from the environment, with defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _ids(raw: str) -> frozenset[int]:
+    return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part.lstrip("-").isdigit())
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = ""
+    api_url: str = "https://api.telegram.org"
+    db_path: str = "coach.db"
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    port: int = 8443
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        port = env.get("PORT", "").strip()
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            api_url=(env.get("TELEGRAM_API_URL", "").strip() or cls.api_url).rstrip("/"),
+            db_path=env.get("COACH_DB", "").strip() or cls.db_path,
+            admin_ids=_ids(env.get("ADMIN_IDS", "")),
+            webhook_url=env.get("WEBHOOK_URL", "").strip(),
+            webhook_secret=env.get("WEBHOOK_SECRET", "").strip(),
+            port=int(port) if port.isdigit() else cls.port,
+        )

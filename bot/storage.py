@@ -1,0 +1,151 @@
+"""SQLite through sqlite-utils: owners' sessions, plans, lookup log, events and the reply outbox."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlite_utils import Database, Migrations
+
+from .conversation import Session
+
+migrations = Migrations("umkm-coach")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["owners"].create({"id": int, "chat_id": int, "first_name": str, "state": str, "step": str,
+                         "last_update_id": int, "active": int, "created_at": float,
+                         "updated_at": float}, pk="id", defaults={"active": 1, "last_update_id": 0})
+    db["owners"].create_index(["updated_at"])
+    db["plans"].create({"owner_id": int, "tactic_id": str, "motivation": str, "status": str,
+                        "created_at": float, "updated_at": float}, pk=("owner_id", "tactic_id"))
+    db["lookups"].create({"id": int, "owner_id": int, "ts": float, "query": str, "best_id": str,
+                          "score": float}, pk="id")
+    db["lookups"].create_index(["owner_id"])
+    db["lookups"].create_index(["ts"])
+    db["events"].create({"id": int, "owner_id": int, "ts": float, "kind": str, "detail": str}, pk="id")
+    db["events"].create_index(["owner_id"])
+    db["events"].create_index(["kind", "ts"])
+    # Replies are written with the state they answer and deleted once Telegram has them:
+    # a crash between the two re-sends them instead of losing them.
+    db["outbox"].create({"id": int, "owner_id": int, "chat_id": int, "payload": str,
+                         "created_at": float}, pk="id")
+    db["outbox"].create_index(["owner_id"])
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds owners' business details)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+class Storage:
+    def __init__(self, path: str | os.PathLike = "coach.db"):
+        self.path = str(path)
+        if self.path != ":memory:":
+            _create_private(Path(self.path))
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db = Database(conn)
+        # WAL survives a killed process; NORMAL sync is enough for that (only power loss could cost
+        # the last commit) and keeps each reply's commit well under a millisecond.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # ---- sessions
+
+    def load(self, owner_id: int) -> tuple[Session | None, int]:
+        """The owner's session (None if new) and the id of the last update already handled."""
+        row = self.db.execute("SELECT state, last_update_id FROM owners WHERE id = ?", [owner_id]).fetchone()
+        if row is None:
+            return None, 0
+        state = json.loads(row[0]) if row[0] else None
+        return (Session.from_dict(state) if state else None), row[1] or 0
+
+    def save(self, owner_id: int, chat_id: int, session: Session, events: Iterable[dict] = (),
+             replies: Iterable[dict] = (), update_id: int | None = None, first_name: str = "") -> list[int]:
+        """Commit the new state, its events and the replies to send, atomically; return outbox ids."""
+        now = time.time()
+        state = json.dumps(session.to_dict(), ensure_ascii=False)
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO owners (id, chat_id, first_name, state, step, last_update_id, active, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET chat_id = excluded.chat_id, state = excluded.state, "
+                "step = excluded.step, active = 1, updated_at = excluded.updated_at, "
+                "last_update_id = MAX(owners.last_update_id, excluded.last_update_id), "
+                "first_name = COALESCE(NULLIF(excluded.first_name, ''), owners.first_name)",
+                [owner_id, chat_id, first_name[:64], state, session.step, update_id or 0, now, now])
+            for event in events:
+                self._record(owner_id, now, event)
+            return self.enqueue(owner_id, chat_id, replies)
+
+    def _record(self, owner_id: int, now: float, event: dict) -> None:
+        kind = event.get("kind", "")
+        if kind == "lookup":
+            self.db.execute("INSERT INTO lookups (owner_id, ts, query, best_id, score) VALUES (?, ?, ?, ?, ?)",
+                            [owner_id, now, event.get("query", ""), event.get("best"), event.get("score", 0.0)])
+            return
+        if kind == "plan":
+            for tactic_id in event.get("added", []):
+                self.db.execute(
+                    "INSERT INTO plans (owner_id, tactic_id, motivation, status, created_at, updated_at) "
+                    "VALUES (?, ?, ?, 'direncanakan', ?, ?) ON CONFLICT(owner_id, tactic_id) DO NOTHING",
+                    [owner_id, tactic_id, event.get("motivasi"), now, now])
+        detail = {k: v for k, v in event.items() if k != "kind"}
+        self.db.execute("INSERT INTO events (owner_id, ts, kind, detail) VALUES (?, ?, ?, ?)",
+                        [owner_id, now, kind, json.dumps(detail, ensure_ascii=False)])
+
+    # ---- outbox
+
+    def enqueue(self, owner_id: int, chat_id: int, replies: Iterable[dict]) -> list[int]:
+        """Queue rendered replies for sending (inside the caller's transaction when there is one)."""
+        now = time.time()
+        with self.db.atomic():
+            return [self.db.execute(
+                "INSERT INTO outbox (owner_id, chat_id, payload, created_at) VALUES (?, ?, ?, ?)",
+                [owner_id, chat_id, json.dumps(payload, ensure_ascii=False), now]).lastrowid
+                for payload in replies]
+
+    def pending(self, owner_id: int | None = None) -> list[dict[str, Any]]:
+        """Replies committed but not yet confirmed sent, oldest first."""
+        sql = "SELECT id, owner_id, chat_id, payload FROM outbox"
+        params: list[Any] = []
+        if owner_id is not None:
+            sql += " WHERE owner_id = ?"
+            params.append(owner_id)
+        rows = self.db.execute(sql + " ORDER BY id", params).fetchall()
+        return [{"id": r[0], "owner_id": r[1], "chat_id": r[2], "payload": json.loads(r[3])} for r in rows]
+
+    def mark_sent(self, outbox_id: int) -> None:
+        self.db.execute("DELETE FROM outbox WHERE id = ?", [outbox_id])
+
+    def drop_pending(self, owner_id: int) -> None:
+        self.db.execute("DELETE FROM outbox WHERE owner_id = ?", [owner_id])
+
+    def set_active(self, owner_id: int, active: bool) -> None:
+        self.db.execute("UPDATE owners SET active = ? WHERE id = ?", [int(active), owner_id])
+
+    def is_active(self, owner_id: int) -> bool:
+        row = self.db.execute("SELECT active FROM owners WHERE id = ?", [owner_id]).fetchone()
+        return row is None or bool(row[0])
+
+    # ---- reading back
+
+    def plan_rows(self, owner_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT tactic_id, motivation, status, created_at, updated_at FROM plans "
+                                  "WHERE owner_id = ? ORDER BY created_at, tactic_id", [owner_id]))
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
