@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from .knowledge import FITS_VALUES, RELATIONSHIPS, SEGMENT_ENTRY, KnowledgeBase
 from .lookup import Hit, Lookup
+from .render import short_title
 from .recommend import Profile, Recommendation, relationships, tactics
 
 STATE_VERSION = 1
@@ -47,7 +48,8 @@ COMMANDS = {
 }
 QUESTION_WORDS = ("gimana", "gmn", "bagaimana", "bgmn", "gmna", "cara", "caranya", "apa", "apakah",
                   "kenapa", "knp", "mengapa", "tips", "kok", "boleh", "bisa", "gimna", "kasih tau")
-OPTION_CUTOFF = 82            # rapidfuzz WRatio needed to take free text as one of the buttons
+OPTION_CUTOFF = 80            # rapidfuzz ratio needed to take free text as one of the buttons
+TACTICS_SHOWN = 3             # cards per screen: each has steps and an example, phones scroll slowly
 CONFIDENT_LOOKUP = 2.0        # a lookup score that lets a question interrupt a free-text answer
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
@@ -330,7 +332,7 @@ class Coach:
             return self._ask(out)
         if simple in self.flow.help_words or simple == "?":
             if s.step == "segmen":
-                return self._answer_choice(out, "belum-tahu")
+                return self._answer_choice(out, "belum-tahu", from_button=True)
             out.replies.append(self._help_reply(s))
             return self._ask(out)
         kind = QUESTIONS[s.step][1]
@@ -368,6 +370,8 @@ class Coach:
             return self._answer_tactic(out, raw, from_button)
         if s.step == "selesai":
             return self._answer_finished(out, raw, from_button)
+        if not from_button and _looks_like_question(raw) and self._search(out, raw, quiet=True):
+            return self._ask(out)
         options = self._options(s)
         value = raw if from_button else self._match(raw, options)
         if value is None or value not in {o.value for o in options}:
@@ -449,8 +453,8 @@ class Coach:
         numbers = [int(n) for n in re.findall(r"\d+", simple)]
         picks = [cards[n - 1].entry.id for n in numbers if 1 <= n <= len(cards)]
         if not picks and not numbers:
-            titles = {r.entry.id: _simplify(r.entry.title.split(":")[0]) for r in cards}
-            match = process.extractOne(simple, titles, scorer=fuzz.WRatio, score_cutoff=OPTION_CUTOFF)
+            titles = {r.entry.id: _simplify(short_title(r.entry.title)) for r in cards}
+            match = process.extractOne(simple, titles, scorer=fuzz.partial_ratio, score_cutoff=90)
             if match:
                 picks = [match[2]]
         return picks, False
@@ -531,7 +535,7 @@ class Coach:
             chosen = set(s.answers.get("pilihan", []))
             for i, r in enumerate(context["tactics"], 1):
                 mark = "✅" if r.entry.id in chosen else "☐"
-                rows.append((Button(f"{mark} {i}. {r.entry.title.split(':')[0]}"[:60],
+                rows.append((Button(f"{mark} {i}. {short_title(r.entry.title)}"[:60],
                                     _answer_data("taktik", r.entry.id)),))
             rows.append((Button(self.flow.buttons["make_plan"], _answer_data("taktik", "selesai")),))
         elif QUESTIONS[s.step][1] == "choice":
@@ -581,21 +585,22 @@ class Coach:
         return self.flow.options.get(s.step, ())
 
     def _match(self, raw: str, options: tuple[Option, ...]) -> str | None:
+        """The option free text means: its number, a name or alias, a close typo, or one alias inside."""
         simple = _simplify(raw)
         if simple.isdigit() and 1 <= int(simple) <= len(options):
             return options[int(simple) - 1].value
         choices: dict[str, str] = {}
         for o in options:
-            choices[_simplify(o.label)] = o.value
-            choices[_simplify(o.value.replace("-", " "))] = o.value
-            for alias in o.aliases:
-                choices[_simplify(alias)] = o.value
+            for name in (o.label, o.value.replace("-", " "), *o.aliases):
+                choices.setdefault(_simplify(name), o.value)
         if simple in choices:
             return choices[simple]
-        if len(simple.split()) > 6:
-            return None
-        match = process.extractOne(simple, list(choices), scorer=fuzz.WRatio, score_cutoff=OPTION_CUTOFF)
-        return choices[match[0]] if match else None
+        match = process.extractOne(simple, list(choices), scorer=fuzz.ratio, score_cutoff=OPTION_CUTOFF)
+        if match:
+            return choices[match[0]]
+        padded = f" {simple} "
+        inside = {value for name, value in choices.items() if len(name) > 2 and f" {name} " in padded}
+        return inside.pop() if len(inside) == 1 else None
 
     @staticmethod
     def _profile(a: Mapping) -> Profile:
@@ -608,7 +613,8 @@ class Coach:
     def _tactics(self, s: Session) -> list[Recommendation]:
         a = s.answers
         planned = frozenset(item["id"] for item in s.plan)
-        return tactics(self.kb, self._profile(a), a.get("motivasi") or "akuisisi", exclude=planned)
+        return tactics(self.kb, self._profile(a), a.get("motivasi") or "akuisisi", exclude=planned,
+                       limit=TACTICS_SHOWN)
 
     def _context(self, s: Session) -> dict:
         a = s.answers

@@ -21,6 +21,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=False)
     env.filters["cut"] = cut
+    env.filters["short"] = short_title
     return env
 
 
@@ -32,6 +33,11 @@ def cut(text: str, limit: int = 60) -> str:
     head = text[:limit - 1]
     space = head.rfind(" ")
     return (head[:space] if space > limit // 2 else head) + "…"
+
+
+def short_title(title: str) -> str:
+    """'Cross selling: tawarkan barang pelengkap' -> 'Cross selling' for lists and buttons."""
+    return str(title).split(":")[0].strip()
 
 
 def html_message(template: str, **context) -> str:

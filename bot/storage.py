@@ -128,6 +128,9 @@ class Storage:
         rows = self.db.execute(sql + " ORDER BY id", params).fetchall()
         return [{"id": r[0], "owner_id": r[1], "chat_id": r[2], "payload": json.loads(r[3])} for r in rows]
 
+    def pending_owners(self) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT owner_id FROM outbox ORDER BY owner_id")]
+
     def mark_sent(self, outbox_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE id = ?", [outbox_id])
 

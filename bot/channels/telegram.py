@@ -1,0 +1,232 @@
+"""Telegram channel: a python-telegram-bot Application whose handlers only translate updates to core calls."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from urllib.parse import urlparse
+
+from telegram import (BotCommand, BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup,
+                      LinkPreviewOptions, Update)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
+                          CommandHandler, ContextTypes, MessageHandler, filters)
+from telegram.request import BaseRequest
+
+from .. import render
+from ..config import Settings
+from ..conversation import COMMANDS, Action
+from ..service import CoachService, Outgoing
+
+log = logging.getLogger(__name__)
+SEND_ATTEMPTS = 4            # per message per delivery round; what is left waits in the outbox
+RETRY_BASE_SECONDS = 0.5
+OUTBOX_SWEEP_SECONDS = 5.0   # how often replies stuck by network trouble are tried again
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class TokenFilter(logging.Filter):
+    """Blanks the bot token out of every log record (URLs in httpx and error messages carry it)."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg, record.args = message.replace(self.token, "<token>"), None
+        return True
+
+
+def configure_logging(token: str, level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)   # it logs request URLs, token included
+    token_filter = TokenFilter(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(token_filter)
+
+
+def _seconds(value) -> float:
+    """RetryAfter.retry_after is an int or a timedelta depending on PTB's settings."""
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in message.buttons])
+
+
+class TelegramChannel:
+    def __init__(self, service: CoachService, settings: Settings):
+        self.service = service
+        self.settings = settings
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    # ---- delivery: the outbox, per owner, in order
+
+    async def deliver(self, bot, owner_id: int) -> None:
+        lock = self._locks.setdefault(owner_id, asyncio.Lock())
+        async with lock:
+            for message in self.service.pending(owner_id):
+                if not await self._send(bot, owner_id, message):
+                    return   # keep the order: later replies wait behind the stuck one
+
+    async def _send(self, bot, owner_id: int, message: Outgoing) -> bool:
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                await self._send_once(bot, message)
+            except Forbidden:
+                log.info("owner %s blocked the bot; marked inactive", owner_id)
+                self.service.storage.set_active(owner_id, False)
+                self.service.storage.drop_pending(owner_id)
+                return False
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():   # else the owner has it already
+                    log.error("Telegram refused a reply (%s); sent as plain text instead", exc.message)
+                    try:
+                        await bot.send_message(message.chat_id, render.to_plain(message.text)[:4096],
+                                               reply_markup=_markup(message))
+                    except TelegramError as again:
+                        log.error("plain-text reply refused too: %s", again)
+            except NetworkError as exc:   # includes TimedOut; the reply stays queued
+                log.warning("network trouble sending a reply (attempt %d): %s", attempt + 1, exc)
+                await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** attempt)
+                continue
+            self.service.storage.mark_sent(message.outbox_id)
+            return True
+        return False
+
+    async def _send_once(self, bot, message: Outgoing) -> None:
+        if message.edit_message_id:
+            try:
+                await bot.edit_message_text(message.text, chat_id=message.chat_id,
+                                            message_id=message.edit_message_id, parse_mode=ParseMode.HTML,
+                                            reply_markup=_markup(message), link_preview_options=NO_PREVIEW)
+                return
+            except BadRequest as exc:
+                if "not modified" in exc.message.lower():
+                    return
+                if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
+                    raise
+        await bot.send_message(message.chat_id, message.text, parse_mode=ParseMode.HTML,
+                               reply_markup=_markup(message), link_preview_options=NO_PREVIEW)
+
+    async def sweep(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Send what a crash or a network outage left in the outbox."""
+        for owner_id in self.service.storage.pending_owners():
+            await self.deliver(context.bot, owner_id)
+
+    # ---- handlers
+
+    async def _run(self, update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action,
+                   edit_message_id: int | None = None) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        self.service.handle(user.id, chat.id, action, update_id=update.update_id,
+                            first_name=user.first_name or "", edit_message_id=edit_message_id)
+        await self.deliver(context.bot, user.id)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        name = message.text.split()[0][1:].split("@")[0].lower()
+        args = " ".join(context.args or [])
+        if name in ("start", "mulai"):
+            action = Action("start", user_name=update.effective_user.first_name or "")
+        else:
+            action = Action("command", name=name, text=args)
+        await self._run(update, context, action)
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        word = update.effective_message.text.split()[0][1:]
+        name, _, target = word.partition("@")
+        if target and target.lower() != (context.bot.username or "").lower():
+            return   # a command for another bot in a group: not ours to answer
+        await self._run(update, context, Action("command", name=name[:40]))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        text = message.text
+        if update.effective_chat.type != ChatType.PRIVATE:
+            mention = f"@{context.bot.username}"
+            replied = message.reply_to_message and message.reply_to_message.from_user \
+                and message.reply_to_message.from_user.id == context.bot.id
+            if mention.lower() not in text.lower() and not replied:
+                return   # group chatter: only mentions and replies to the bot are for us
+            text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE).strip()
+        await self._run(update, context, Action("text", text=text))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        try:
+            await query.answer()
+        except TelegramError as exc:   # too old, or a network blip: the press is handled anyway
+            log.info("could not answer a button press: %s", exc)
+        source = query.message.message_id if query.message else None
+        await self._run(update, context, Action("button", data=query.data or ""), edit_message_id=source)
+
+    async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or chat.type != ChatType.PRIVATE:
+            return
+        self.service.notice(user.id, chat.id, "unsupported.j2")
+        await self.deliver(context.bot, user.id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_user and update.effective_chat:
+            try:
+                self.service.notice(update.effective_user.id, update.effective_chat.id, "error.j2")
+                await self.deliver(context.bot, update.effective_user.id)
+            except Exception:   # the apology must never raise out of the error handler
+                log.exception("could not tell the owner about the error")
+
+    async def post_init(self, app: Application) -> None:
+        flow = self.service.coach.flow
+        commands = [BotCommand(name, text) for name, text in flow.data["commands"].items()]
+        for language in ("id", None):
+            await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+        if app.job_queue:
+            app.job_queue.run_repeating(self.sweep, interval=OUTBOX_SWEEP_SECONDS, first=0.1)
+
+
+def build_application(service: CoachService, settings: Settings, request: BaseRequest | None = None,
+                      updates_request: BaseRequest | None = None, rate_limit: bool = True) -> Application:
+    """The Application with our handlers; tests pass a request class that records calls."""
+    channel = TelegramChannel(service, settings)
+    builder = (ApplicationBuilder().token(settings.token)
+               .base_url(f"{settings.api_url}/bot").base_file_url(f"{settings.api_url}/file/bot")
+               .post_init(channel.post_init))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    only_messages = filters.UpdateType.MESSAGE   # edited messages and channel posts are ignored on purpose
+    app.add_handler(CommandHandler(sorted(COMMANDS), channel.on_command, filters=only_messages))
+    app.add_handler(MessageHandler(only_messages & filters.COMMAND, channel.on_unknown_command))
+    app.add_handler(MessageHandler(only_messages & filters.TEXT, channel.on_text))
+    app.add_handler(CallbackQueryHandler(channel.on_button))
+    app.add_handler(MessageHandler(only_messages & ~filters.TEXT, channel.on_unsupported))
+    app.add_error_handler(channel.on_error)
+    app.bot_data["channel"] = channel
+    return app
+
+
+def run(settings: Settings, service: CoachService) -> int:
+    configure_logging(settings.token)
+    app = build_application(service, settings)
+    if settings.webhook_url:
+        path = urlparse(settings.webhook_url).path.lstrip("/")
+        app.run_webhook(listen="0.0.0.0", port=settings.port, url_path=path,
+                        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
+                        allowed_updates=Update.ALL_TYPES)
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
