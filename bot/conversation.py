@@ -621,7 +621,8 @@ class Coach:
         step_key = QUESTIONS[s.step][0]
         steps = list(self.flow.steps)
         context: dict[str, Any] = {
-            "a": a, "step": s.step, "kind": self.flow.kind_of(a.get("produk", "")),
+            "a": {**dict.fromkeys(QUESTIONS), **a},   # unanswered questions read as empty
+            "step": s.step, "kind": self.flow.kind_of(a.get("produk", "")),
             "progress": ({"number": steps.index(step_key) + 1, "total": len(steps),
                           "name": self.flow.steps[step_key]} if step_key else None),
             "previous": a.get(s.step) if s.step in a else None,

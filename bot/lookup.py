@@ -20,12 +20,15 @@ from .knowledge import Entry, Lexicon
 FIELD_WEIGHTS = {"title": 3.0, "keywords": 3.0, "summary": 1.2, "steps": 0.6, "example": 0.25}
 BIGRAM_WEIGHT = 0.6        # adjacent word pairs: "media sosial" beats "media" + "sosial" apart
 K1, B = 1.2, 0.5           # BM25 saturation and length normalisation
-# Answer nothing rather than something wrong: the best hit must score MIN_SCORE, and words our
-# knowledge speaks of must carry MIN_COVERAGE of the query. A word the knowledge never uses weighs
+# Answer nothing rather than something wrong. Words our knowledge speaks of must carry at least
+# MIN_COVERAGE of the query, and the best hit must score MIN_SCORE plus SCORE_PER_MISSING for each
+# share of the query that is not covered: "instagram" alone needs little, a question full of words
+# about something else needs a strong match. A word the knowledge never uses weighs
 # UNKNOWN_ROOT (a real Indonesian word: "cuaca", "gitar") or UNKNOWN_OTHER (brands, products,
 # slang: "skincare", "bakso") times the weight of the rarest known word. Tuned on
 # tests/data/casual_queries.jsonl (owners' own phrasing, typos, off-topic chatter).
-MIN_SCORE = 2.5
+MIN_SCORE = 1.0
+SCORE_PER_MISSING = 6.0
 MIN_COVERAGE = 0.5
 UNKNOWN_ROOT = 0.35
 UNKNOWN_OTHER = 0.5
@@ -212,8 +215,9 @@ class Lookup:
             return []
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best = ranked[0][1]
-        if best < self.min_score:
+        needed = self.min_score + SCORE_PER_MISSING * (1.0 - coverage)
+        if best < needed:
             return []
-        floor = max(self.min_score, best * RELATIVE_CUTOFF)
+        floor = max(needed, best * RELATIVE_CUTOFF)
         return [Hit(self.entries[d].id, self.entries[d].category, self.entries[d].title, s, self.entries[d])
                 for d, s in ranked[:limit] if s >= floor]

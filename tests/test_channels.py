@@ -1,0 +1,84 @@
+"""One scripted dialogue gives the same outcome through the core, the console and the Telegram Application."""
+from __future__ import annotations
+
+import io
+import itertools
+import time
+
+import pytest
+from telegram import Update
+
+from bot.channels import console
+from bot.channels.telegram import build_application
+from bot.config import Settings
+from bot.conversation import Action
+from bot.service import CoachService
+from bot.storage import Storage
+from tests.fakebotapi import telegram_html_error
+from tests.recording_request import RecordingRequest
+
+# What a toko kue owner types; numbers pick the n-th choice, as on the console and in the core.
+SCRIPT = ["/start", "Toko Kue Melati", "kue ulang tahun dan kue kering", "kelompok khusus",
+          "ibu-ibu pengajian, wajib halal, pesan lewat WA", "sedikit", "besar", "cukup", "offline",
+          "gmn biar pelanggan balik lagi?", "setuju", "balik lagi", "1", "2", "3", "selesai"]
+
+
+def core_action(line: str) -> Action:
+    if line == "/start":
+        return Action("start")
+    return Action("text", text=line)
+
+
+def outcome_of(storage: Storage, owner_id: int) -> tuple:
+    session, _ = storage.load(owner_id)
+    return session.step, session.answers, session.plan
+
+
+def test_core_console_and_telegram_agree(coach, tmp_path):
+    # core
+    session = None
+    for line in SCRIPT:
+        session = coach.handle(session, core_action(line)).session
+    expected = (session.step, session.answers, session.plan)
+    assert expected[0] == "selesai" and len(expected[2]) == 3
+
+    # console, with piped stdin
+    store = Storage(tmp_path / "console.db")
+    output = io.StringIO()
+    console.run(CoachService(coach, store), input=io.StringIO("\n".join(SCRIPT[1:]) + "\n"), output=output)
+    assert outcome_of(store, console.CONSOLE_OWNER) == expected
+
+    # Telegram Application, offline
+    store = Storage(tmp_path / "telegram.db")
+    request, errors = RecordingRequest(), []
+    app = build_application(CoachService(coach, store), Settings(token="123:ABC"), request=request,
+                            rate_limit=False)
+
+    async def run():
+        async def record(update, context):
+            errors.append(context.error)
+        app.add_error_handler(record)
+        await app.initialize()
+        ids = itertools.count(1)
+        for line in SCRIPT:
+            await app.process_update(Update.de_json(_message(next(ids), 42, line), app.bot))
+        await app.shutdown()
+
+    import asyncio
+    asyncio.run(run())
+    assert errors == []
+    assert outcome_of(store, 42) == expected
+    texts = [p["text"] for p in request.sent(42)]
+    assert all(telegram_html_error(t) is None for t in texts)
+    plan = texts[-1] if "Rencana aksi" in texts[-1] else next(t for t in reversed(texts) if "Rencana aksi" in t)
+    assert "Toko Kue Melati" in plan and "Kelompok khusus" in plan and plan.count("✅") == 3
+    assert "Toko Kue Melati" in output.getvalue()
+
+
+def _message(update_id: int, user_id: int, text: str) -> dict:
+    message = {"message_id": update_id * 10, "date": int(time.time()), "text": text,
+               "chat": {"id": user_id, "type": "private", "first_name": "Rina"},
+               "from": {"id": user_id, "is_bot": False, "first_name": "Rina"}}
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id, "message": message}

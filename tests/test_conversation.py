@@ -1,0 +1,189 @@
+"""The state machine: each step's answers, free text, help, navigation and interruptions."""
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation import Action, Session
+
+
+def text(t):
+    return Action("text", text=t)
+
+
+def button(data):
+    return Action("button", data=data)
+
+
+def command(name, args=""):
+    return Action("command", name=name, text=args)
+
+
+def drive(coach, actions, session=None):
+    outcome = None
+    for action in actions:
+        outcome = coach.handle(session, action)
+        session = outcome.session
+    return session, outcome
+
+
+TO_SEGMENT = [Action("start"), text("Toko Kue Melati"), text("kue ulang tahun")]
+TO_VALUES = TO_SEGMENT + [button("a:segmen:ceruk")]
+TO_RELATIONSHIP = TO_VALUES + [text("ibu-ibu pengajian, wajib halal"), button("a:sarana_jumlah:sedikit"),
+                               button("a:sarana_nilai:besar"), button("a:sarana_waktu:cukup"),
+                               button("a:sarana_saluran:offline")]
+TO_TACTICS = TO_RELATIONSHIP + [button("a:hubungan:saran"), button("a:motivasi:retensi")]
+
+
+@pytest.mark.parametrize("actions, step, answers", [
+    ([Action("start")], "nama", {}),
+    (TO_SEGMENT[:2], "produk", {"nama": "Toko Kue Melati"}),
+    (TO_SEGMENT, "segmen", {"produk": "kue ulang tahun"}),
+    (TO_VALUES, "nilai", {"segmen": "ceruk"}),
+    (TO_SEGMENT + [text("kelompok khusus")], "nilai", {"segmen": "ceruk"}),
+    (TO_SEGMENT + [text("2")], "nilai", {"segmen": "ceruk"}),
+    (TO_SEGMENT + [text("pasar masal")], "nilai", {"segmen": "massal"}),          # typo
+    (TO_SEGMENT + [text("gatau")], "kuis_jumlah", {}),                             # help, not an error
+    (TO_SEGMENT + [text("gatau"), text("banyak"), text("sama"), text("tidak")], "nilai",
+     {"segmen": "massal", "kuis_jumlah": "banyak"}),
+    (TO_SEGMENT + [text("gatau"), text("sedikit"), text("sangat beda"), text("tidak")], "nilai",
+     {"segmen": "terdiversifikasi"}),
+    (TO_SEGMENT + [text("gatau"), text("banyak"), text("sama"), text("ya")], "nilai", {"segmen": "multi-sisi"}),
+    (TO_VALUES + [text("ibu-ibu, halal")], "sarana_jumlah", {"nilai": "ibu-ibu, halal"}),
+    (TO_VALUES + [text("lewati")], "sarana_jumlah", {"nilai": ""}),
+    (TO_RELATIONSHIP, "hubungan", {"sarana_saluran": "offline"}),
+    (TO_RELATIONSHIP + [text("komunitas")], "motivasi", {"hubungan": ["komunitas"]}),
+    (TO_TACTICS, "taktik", {"motivasi": "retensi", "pilihan": []}),
+])
+def test_steps_and_answers(coach, actions, step, answers):
+    session, _ = drive(coach, actions)
+    assert session.step == step
+    for key, value in answers.items():
+        assert session.answers[key] == value
+
+
+def test_every_question_shows_progress_and_buttons(coach):
+    session, outcome = drive(coach, TO_SEGMENT)
+    ask = outcome.replies[-1]
+    assert ask.template == "ask_segmen.j2"
+    assert ask.context["progress"] == {"number": 2, "total": 6, "name": "Segmen pelanggan"}
+    data = [b.data for row in ask.buttons for b in row]
+    assert "a:segmen:ceruk" in data and "c:kembali" in data
+
+
+def test_back_keeps_answers_and_shows_the_previous_one(coach):
+    session, _ = drive(coach, TO_VALUES)
+    session, outcome = drive(coach, [command("kembali")], session)
+    assert session.step == "segmen"
+    assert session.answers["segmen"] == "ceruk"
+    assert outcome.replies[-1].context["previous"] == "ceruk"
+
+
+def test_restart_needs_confirmation_and_keeps_the_plan(coach):
+    session, _ = drive(coach, TO_TACTICS + [text("1"), text("selesai")])
+    assert session.plan
+    session, outcome = drive(coach, [command("ulang")], session)
+    assert session.step == "selesai" and session.confirm == "ulang"
+    session, _ = drive(coach, [text("tidak")], session)
+    assert session.step == "selesai" and session.answers["nama"] == "Toko Kue Melati"
+    session, _ = drive(coach, [command("restart"), button("c:ulang_ya")], session)
+    assert session.step == "nama" and session.answers == {} and session.plan
+
+
+def test_pause_and_resume_where_left(coach):
+    session, _ = drive(coach, TO_VALUES + [command("batal")])
+    assert session.paused
+    session, outcome = drive(coach, [Action("start")], session)
+    assert not session.paused and session.step == "nilai"
+    assert outcome.replies[0].template == "welcome_back.j2"
+
+
+def test_a_question_mid_step_gets_a_card_then_the_step_again(coach):
+    session, outcome = drive(coach, TO_SEGMENT + [text("gmn biar pelanggan balik lagi?")])
+    assert session.step == "segmen"
+    assert [r.template for r in outcome.replies] == ["card.j2", "ask_segmen.j2"]
+    assert outcome.events[-1]["kind"] == "lookup" and outcome.events[-1]["best"]
+
+
+def test_cari_command_answers_and_repeats_the_step(coach):
+    session, outcome = drive(coach, TO_VALUES + [command("cari", "promosi di tiktok")])
+    assert session.step == "nilai"
+    assert outcome.replies[0].context["entry"].category == "akuisisi"
+
+
+def test_nonsense_gets_a_clear_answer_and_the_step_again(coach):
+    session, outcome = drive(coach, TO_SEGMENT + [text("qwerty asdf")])
+    assert session.step == "segmen"
+    assert [r.template for r in outcome.replies] == ["not_understood.j2", "ask_segmen.j2"]
+
+
+@pytest.mark.parametrize("raw", ["😀😀", "   ", "\x00\x00", "\u200b"])
+def test_text_without_words_is_answered_not_stored(coach, raw):
+    session, outcome = drive(coach, [Action("start"), text(raw)])
+    assert session.step == "nama" and "nama" not in session.answers
+    assert outcome.replies[0].template == "no_words.j2"
+
+
+def test_too_long_name_is_refused_but_long_values_are_kept_clipped(coach):
+    session, outcome = drive(coach, [Action("start"), text("x" * 200)])
+    assert session.step == "nama" and outcome.replies[0].template == "too_long.j2"
+    session, _ = drive(coach, TO_VALUES + [text("halal " * 400)])
+    assert session.step == "sarana_jumlah" and len(session.answers["nilai"]) == 1000
+
+
+def test_stale_button_says_so_and_shows_current_step(coach):
+    session, outcome = drive(coach, TO_VALUES + [button("a:segmen:massal")])
+    assert session.answers["segmen"] == "ceruk" and session.step == "nilai"
+    assert [r.template for r in outcome.replies] == ["stale_button.j2", "ask_nilai.j2"]
+
+
+@pytest.mark.parametrize("data", ["", "x", "a:nope:1", "a:segmen", "c:rm -rf", "a:taktik:../../etc"])
+def test_forged_button_data_changes_nothing(coach, data):
+    before, _ = drive(coach, TO_SEGMENT)
+    after, outcome = drive(coach, [button(data)], before)
+    assert after.step == before.step and after.answers == before.answers
+    assert outcome.replies[-1].template == "ask_segmen.j2"
+
+
+def test_tactics_pick_toggle_and_plan(coach):
+    session, outcome = drive(coach, TO_TACTICS)
+    cards = outcome.replies[-1].context["tactics"]
+    assert len(cards) >= 3
+    first, second = cards[0].entry.id, cards[1].entry.id
+    session, outcome = drive(coach, [button(f"a:taktik:{first}"), button(f"a:taktik:{second}"),
+                                     button(f"a:taktik:{second}")], session)
+    assert session.answers["pilihan"] == [first]
+    assert outcome.replies[-1].replace
+    session, outcome = drive(coach, [button("a:taktik:selesai")], session)
+    assert session.step == "selesai"
+    assert [item["id"] for item in session.plan] == [first]
+    assert outcome.events[-1] == {"kind": "plan", "added": [first], "motivasi": "retensi"}
+
+
+def test_done_without_a_pick_asks_for_one(coach):
+    session, outcome = drive(coach, TO_TACTICS + [text("selesai")])
+    assert session.step == "taktik" and outcome.replies[0].template == "pick_one.j2"
+
+
+def test_the_plan_grows_with_another_motivation(coach):
+    session, _ = drive(coach, TO_TACTICS + [text("1 dan 2"), text("selesai")])
+    assert len(session.plan) == 2
+    session, outcome = drive(coach, [button("a:selesai:lagi")], session)
+    assert session.step == "motivasi"
+    offered = [b.data for row in outcome.replies[-1].buttons for b in row]
+    assert "a:motivasi:retensi" not in offered   # the motivation already planned is not offered again
+    session, _ = drive(coach, [button("a:motivasi:akuisisi"), text("1"), text("selesai")], session)
+    assert len(session.plan) == 3
+    assert {item["motivasi"] for item in session.plan} == {"retensi", "akuisisi"}
+
+
+def test_session_survives_a_round_trip_through_json(coach):
+    session, _ = drive(coach, TO_TACTICS)
+    assert Session.from_dict(session.to_dict()) == session
+    assert Session.from_dict({"step": "nonsense"}).step == "nama"
+
+
+def test_handle_does_not_modify_the_given_session(coach):
+    session, _ = drive(coach, TO_SEGMENT)
+    snapshot = session.to_dict()
+    coach.handle(session, button("a:segmen:ceruk"))
+    assert session.to_dict() == snapshot

@@ -1,0 +1,64 @@
+"""State, events and replies are committed together in a real SQLite file, readable by its owner only."""
+from __future__ import annotations
+
+import os
+import stat
+
+from bot.conversation import Action
+from bot.storage import Storage, migrations
+
+
+def test_database_file_is_private(storage):
+    mode = stat.S_IMODE(os.stat(storage.path).st_mode)
+    assert mode == 0o600
+
+
+def test_state_survives_reopening_the_file(service, tmp_path):
+    service.handle(7, 7, Action("start"), update_id=1)
+    service.handle(7, 7, Action("text", text="Laundry Kilat"), update_id=2)
+    service.storage.close()
+    reopened = Storage(service.storage.path)
+    session, last_update = reopened.load(7)
+    assert session.answers["nama"] == "Laundry Kilat" and session.step == "produk"
+    assert last_update == 2
+    reopened.close()
+
+
+def test_an_update_seen_before_is_not_applied_twice(service):
+    service.handle(7, 7, Action("start"), update_id=10)
+    first = service.handle(7, 7, Action("text", text="Warung Bu Sri"), update_id=11)
+    again = service.handle(7, 7, Action("text", text="Warung Bu Sri"), update_id=11)
+    assert first and again == []
+    assert service.storage.load(7)[0].step == "produk"
+
+
+def test_replies_wait_in_the_outbox_until_marked_sent(service):
+    sent = service.handle(7, 7, Action("start"))
+    assert [m.outbox_id for m in service.pending(7)] == [m.outbox_id for m in sent]
+    for m in sent:
+        service.storage.mark_sent(m.outbox_id)
+    assert service.pending(7) == []
+
+
+def test_lookups_events_and_plans_are_logged(service):
+    for action in [Action("start"), Action("text", text="Kopi Senja"), Action("text", text="kopi susu"),
+                   Action("command", name="cari", text="promosi di instagram")]:
+        service.handle(9, 9, action)
+    rows = list(service.storage.db.query("SELECT query, best_id FROM lookups WHERE owner_id = 9"))
+    assert rows == [{"query": "promosi di instagram", "best_id": "media-sosial"}]
+    kinds = [r["kind"] for r in service.storage.db.query("SELECT kind FROM events WHERE owner_id = 9")]
+    assert kinds.count("answer") == 2
+
+
+def test_migrations_apply_once(storage):
+    migrations.apply(storage.db)
+    applied = [m.name for m in migrations.applied(storage.db)]
+    assert applied == ["m001_initial"]
+    assert storage.integrity_ok()
+
+
+def test_blocked_owner_is_marked_inactive_and_queue_dropped(service):
+    service.handle(5, 5, Action("start"))
+    service.storage.set_active(5, False)
+    service.storage.drop_pending(5)
+    assert not service.storage.is_active(5) and service.pending(5) == []
