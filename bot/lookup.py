@@ -1,6 +1,7 @@
 """Quick lookup: normalise casual Indonesian and rank knowledge entries for a query (pure)."""
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -213,7 +214,7 @@ class Lookup:
                 scores[doc] += idf * saturated
         if not scores:
             return []
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best = ranked[0][1]
         needed = self.min_score + SCORE_PER_MISSING * (1.0 - coverage)
         if best < needed:
