@@ -5,7 +5,6 @@ import io
 import itertools
 import time
 
-import pytest
 from telegram import Update
 
 from bot.channels import console

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from tests.fakebotapi import FakeBotAPI
 
@@ -101,3 +100,33 @@ def test_start_to_plan_with_kill_and_restart(tmp_path):
         callbacks = [c for c in api.calls if c[0] == "answerCallbackQuery"]
         assert len(callbacks) >= 9
         assert api.token not in log.read_text(errors="replace")
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_webhook_mode_checks_the_secret(tmp_path):
+    port = _free_port()
+    with FakeBotAPI() as api:
+        env = dict(os.environ, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_URL=api.url,
+                   COACH_DB=str(tmp_path / "coach.db"), WEBHOOK_URL=f"http://127.0.0.1:{port}/tg",
+                   WEBHOOK_SECRET="rahasia-123", PORT=str(port))
+        bot = subprocess.Popen([sys.executable, "-m", "bot", "telegram"], env=env, cwd=tmp_path,
+                               stdout=(tmp_path / "bot.log").open("wb"), stderr=subprocess.STDOUT)
+        try:
+            assert api.wait_for(lambda a: a.webhook and a.webhook.get("url"), timeout=30)
+            api.send_text(OWNER, "/start")   # delivered by POST to the bot's webhook
+            api.wait_for_sent(OWNER, 2, timeout=30)
+            forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/ulang",
+                      "chat": {"id": OWNER, "type": "private"},
+                      "from": {"id": OWNER, "is_bot": False, "first_name": "X"}}}
+            assert api.post_to_webhook(forged, secret="salah") == 403
+            assert api.post_to_webhook(forged, secret=None) == 403
+        finally:
+            bot.send_signal(signal.SIGKILL)
+            bot.wait()
+        assert len(api.sent(OWNER)) == 2   # the forged /ulang changed nothing and got no reply
