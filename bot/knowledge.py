@@ -70,11 +70,6 @@ class Entry:
     sources: tuple[Source, ...]
     path: str = field(default="", compare=False)
 
-    def suits(self, key: str, value: str | None) -> bool:
-        """True when the entry fits `value` for `key` (an unset key fits everything)."""
-        allowed = self.fits.get(key)
-        return allowed is None or value is None or value in allowed
-
 
 @dataclass(frozen=True)
 class Lexicon:

@@ -8,8 +8,6 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 TELEGRAM_LIMIT = 4096  # characters of visible text (UTF-16 code units) per message
-# The only tags our templates may use: all of them are accepted by Telegram's HTML parse mode.
-ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "a", "code", "pre", "blockquote"})
 _PIECE = re.compile(r"<[^<>]*>|&#?\w+;|\n| |[^<&\n ]+|[<&]")
 _TAG = re.compile(r"<(/?)([a-z]+)")
 

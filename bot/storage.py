@@ -146,9 +146,5 @@ class Storage:
 
     # ---- reading back
 
-    def plan_rows(self, owner_id: int) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT tactic_id, motivation, status, created_at, updated_at FROM plans "
-                                  "WHERE owner_id = ? ORDER BY created_at, tactic_id", [owner_id]))
-
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
