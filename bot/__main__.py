@@ -31,7 +31,7 @@ def cmd_cari(args: argparse.Namespace) -> int:
         return 0
     hits, reply = coach.search_reply(queries[0])
     if args.json:
-        print(json.dumps([h.as_json() for h in coach.lookup.search(queries[0])], ensure_ascii=False))
+        print(json.dumps([h.as_json() for h in hits], ensure_ascii=False))
     else:
         print(render.to_plain(render.html_message(reply.template, **reply.context)))
     return 0

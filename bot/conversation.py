@@ -129,6 +129,7 @@ class Flow:
         self.no_words = frozenset(_simplify(w) for w in data["no_words"])
         self.done_words = frozenset(_simplify(w) for w in data["done_words"])
         self.skip_words = frozenset(_simplify(w) for w in data["skip_words"])
+        self.again_words = frozenset(_simplify(w) for w in (*data["again_words"], self.buttons["another_motivation"]))
         self.options = {q: tuple(Option(str(o["value"]), o["label"], tuple(o.get("aliases", ())))
                                  for o in spec["options"]) for q, spec in data["questions"].items()}
         self.kinds = {kind: tuple(words) for kind, words in data["kinds"].items()}
@@ -480,7 +481,7 @@ class Coach:
             s.history.append("selesai")
             s.step = "motivasi"
             return self._ask(out)
-        if not from_button and _simplify(raw) in {_simplify(o.label) for o in self._options(s)} | {"lagi", "fokus lain"}:
+        if not from_button and _simplify(raw) in self.flow.again_words:
             return self._answer_finished(out, "lagi", True)
         if self._search(out, raw):
             return None

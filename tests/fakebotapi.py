@@ -1862,14 +1862,12 @@ class FakeBotAPI:
         return self._send_file(params, "photo", "sendPhoto")
 
     def _apiEditMessageText(self, params: dict) -> dict:
-        rec = self._find_message(params, "message to edit not found")
-        if not rec["from_bot"]:
-            raise _bad("message can't be edited")
+        rec = self._editable(params)
         if rec["kind"] != "text":
             raise _bad("there is no text in the message to edit")
         plain, entities = self._format(params.get("text"), params.get("parse_mode"), params.get("entities"))
         markup = self._markup(params.get("reply_markup"), inline_only=True)
-        current = rec["reply_markup"] if rec["reply_markup"] and "inline_keyboard" in rec["reply_markup"] else None
+        current = self._inline_markup(rec)
         if plain == rec["plain_text"] and entities == rec["entities"] and markup == current:
             raise _bad(_NOT_MODIFIED)
         self._check_blocked(rec["chat_id"])
@@ -1878,16 +1876,26 @@ class FakeBotAPI:
         rec["edits"] += 1
         return self._message_json(rec)
 
-    def _apiEditMessageCaption(self, params: dict) -> dict:
+    def _editable(self, params: dict) -> dict:
+        """The bot message an edit method targets; Telegram refuses to edit other users' messages."""
         rec = self._find_message(params, "message to edit not found")
         if not rec["from_bot"]:
             raise _bad("message can't be edited")
+        return rec
+
+    @staticmethod
+    def _inline_markup(rec: dict) -> dict | None:
+        markup = rec["reply_markup"]
+        return markup if markup and "inline_keyboard" in markup else None
+
+    def _apiEditMessageCaption(self, params: dict) -> dict:
+        rec = self._editable(params)
         if rec["kind"] == "text":
             raise _bad("there is no caption in the message to edit")
         plain, entities = self._format(params.get("caption"), params.get("parse_mode"),
                                        params.get("caption_entities"), caption=True)
         markup = self._markup(params.get("reply_markup"), inline_only=True)
-        current = rec["reply_markup"] if rec["reply_markup"] and "inline_keyboard" in rec["reply_markup"] else None
+        current = self._inline_markup(rec)
         if plain == (rec["caption_plain"] or "") and entities == rec["caption_entities"] and markup == current:
             raise _bad(_NOT_MODIFIED)
         self._check_blocked(rec["chat_id"])
@@ -1897,11 +1905,9 @@ class FakeBotAPI:
         return self._message_json(rec)
 
     def _apiEditMessageReplyMarkup(self, params: dict) -> dict:
-        rec = self._find_message(params, "message to edit not found")
-        if not rec["from_bot"]:
-            raise _bad("message can't be edited")
+        rec = self._editable(params)
         markup = self._markup(params.get("reply_markup"), inline_only=True)
-        current = rec["reply_markup"] if rec["reply_markup"] and "inline_keyboard" in rec["reply_markup"] else None
+        current = self._inline_markup(rec)
         if markup == current:
             raise _bad(_NOT_MODIFIED)
         self._check_blocked(rec["chat_id"])

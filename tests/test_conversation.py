@@ -187,3 +187,9 @@ def test_handle_does_not_modify_the_given_session(coach):
     snapshot = session.to_dict()
     coach.handle(session, button("a:segmen:ceruk"))
     assert session.to_dict() == snapshot
+
+
+@pytest.mark.parametrize("typed", ["fokus lain", "lagi", "➕ Fokus lain"])
+def test_typing_for_another_round_after_the_plan(coach, typed):
+    session, _ = drive(coach, TO_TACTICS + [text("1"), text("selesai"), text(typed)])
+    assert session.step == "motivasi"
