@@ -61,7 +61,7 @@ def _service(settings: Settings):
     from .conversation import Coach
     from .service import CoachService
     from .storage import Storage
-    return CoachService(Coach(load()), Storage(settings.db_path))
+    return CoachService(Coach(load()), Storage(settings.db_path), admin_ids=settings.admin_ids)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
 
 def _ids(raw: str) -> frozenset[int]:
     return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part.lstrip("-").isdigit())
@@ -18,6 +20,7 @@ class Settings:
     webhook_url: str = ""
     webhook_secret: str = ""
     port: int = 8443
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -31,4 +34,5 @@ class Settings:
             webhook_url=env.get("WEBHOOK_URL", "").strip(),
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip(),
             port=int(port) if port.isdigit() else cls.port,
+            log_level=level if (level := env.get("LOG_LEVEL", "").strip().upper()) in LOG_LEVELS else cls.log_level,
         )

@@ -45,7 +45,10 @@ COMMANDS = {
     "kembali": "kembali", "back": "kembali", "ulang": "ulang", "restart": "ulang",
     "batal": "batal", "cancel": "batal", "cari": "cari", "search": "cari",
     "rencana": "rencana", "plan": "rencana", "profil": "profil", "profile": "profil",
+    "datasaya": "datasaya", "mydata": "datasaya", "hapusdata": "hapusdata", "deletedata": "hapusdata",
+    "statistik": "statistik", "stats": "statistik",
 }
+OPERATOR_COMMANDS = frozenset({"statistik"})   # only for ADMIN_IDS; the core is told via Action.operator
 QUESTION_WORDS = ("gimana", "gmn", "bagaimana", "bgmn", "gmna", "cara", "caranya", "apa", "apakah",
                   "kenapa", "knp", "mengapa", "tips", "kok", "boleh", "bisa", "gimna", "kasih tau")
 OPTION_CUTOFF = 80            # rapidfuzz ratio needed to take free text as one of the buttons
@@ -68,6 +71,7 @@ class Reply:
     context: Mapping[str, Any] = field(default_factory=dict)
     buttons: tuple[tuple[Button, ...], ...] = ()
     replace: bool = False   # a channel may edit the message whose button was pressed instead
+    attachment: str | None = None   # a file sent after the text: "datasaya", "statistik", ...
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Action:
     name: str = ""          # command name (any alias)
     data: str = ""          # button callback data
     user_name: str = ""
+    operator: bool = False  # the sender is in ADMIN_IDS (decided by the service, not the channel)
 
 
 @dataclass
@@ -86,7 +91,7 @@ class Session:
     history: list = field(default_factory=list)
     plan: list = field(default_factory=list)      # [{"id", "motivasi", "status"}], grows over runs
     paused: bool = False
-    confirm: str | None = None                     # "ulang" while waiting for a yes/no
+    confirm: str | None = None                     # "ulang" or "hapus" while waiting for a yes/no
     version: int = STATE_VERSION
 
     def to_dict(self) -> dict:
@@ -243,6 +248,21 @@ class Coach:
             out.replies.append(Reply("restart_confirm.j2", {"has_plan": bool(s.plan)}, (
                 (Button(self.flow.buttons["restart_yes"], "c:ulang_ya"),
                  Button(self.flow.buttons["restart_no"], "c:ulang_tidak")),)))
+        elif name == "hapusdata":
+            s.confirm = "hapus"
+            out.replies.append(Reply("delete_confirm.j2", {}, (
+                (Button(self.flow.buttons["delete_yes"], "c:hapus_ya"),
+                 Button(self.flow.buttons["delete_no"], "c:hapus_tidak")),)))
+        elif name == "datasaya":
+            out.events.append({"kind": "export"})
+            out.replies.append(Reply("my_data.j2", self._context(s), attachment="datasaya"))
+            self._ask_unless_paused(out)
+        elif name == "statistik":
+            if action.operator:
+                out.replies.append(Reply("stats.j2", {}, attachment="statistik"))
+            else:
+                out.replies.append(Reply("operator_only.j2", {}))
+            self._ask_unless_paused(out)
         elif name == "batal":
             s.paused, s.confirm = True, None
             out.events.append({"kind": "pause", "step": s.step})
@@ -274,6 +294,12 @@ class Coach:
             out.events.append({"kind": "back", "step": s.step})
         self._ask(out)
 
+    def _forget(self, out: Outcome) -> None:
+        """Everything about the owner goes (the storage deletes it on this event); a fresh start."""
+        out.session = Session()
+        out.events[:] = [{"kind": "forget"}]
+        out.replies.append(Reply("data_deleted.j2", {}, ((Button(self.flow.buttons["start_fresh"], "c:start"),),)))
+
     def _restart(self, out: Outcome) -> None:
         plan = out.session.plan
         out.session = Session(plan=plan)
@@ -290,9 +316,11 @@ class Coach:
             command = parts[1]
             if command == "ulang_ya" and s.confirm == "ulang":
                 return self._restart(out)
-            if command in ("ulang_ya", "ulang_tidak"):
+            if command == "hapus_ya" and s.confirm == "hapus":
+                return self._forget(out)
+            if command in ("ulang_ya", "ulang_tidak", "hapus_ya", "hapus_tidak"):
                 s.confirm = None
-                out.replies.append(Reply("restart_kept.j2", {}))
+                out.replies.append(Reply("restart_kept.j2" if command.startswith("ulang") else "delete_kept.j2", {}))
                 return self._ask(out)
             if command == "langkah_bantuan":
                 out.replies.append(self._help_reply(s))
@@ -317,12 +345,12 @@ class Coach:
             out.replies.append(Reply("no_words.j2", {}))
             return self._ask(out)
         simple = _simplify(text)
-        if s.confirm == "ulang":
+        if s.confirm in ("ulang", "hapus"):
+            confirming, s.confirm = s.confirm, None
             if simple in self.flow.yes_words:
-                return self._restart(out)
-            s.confirm = None
+                return self._restart(out) if confirming == "ulang" else self._forget(out)
             if simple in self.flow.no_words:
-                out.replies.append(Reply("restart_kept.j2", {}))
+                out.replies.append(Reply("restart_kept.j2" if confirming == "ulang" else "delete_kept.j2", {}))
                 return self._ask(out)
         if s.paused:
             if self._search(out, text, quiet=True):

@@ -13,6 +13,11 @@ from sqlite_utils import Database, Migrations
 from .conversation import Session
 
 migrations = Migrations("umkm-coach")
+# Every table holding something about an owner, with the column naming them: /datasaya exports and
+# /hapusdata deletes exactly these (a test checks no table with an owner column is missing).
+OWNER_TABLES = {"owners": "id", "plans": "owner_id", "lookups": "owner_id", "events": "owner_id",
+                "outbox": "owner_id"}
+JSON_COLUMNS = {"state", "detail", "payload"}
 
 
 @migrations()
@@ -78,6 +83,11 @@ class Storage:
         """Commit the new state, its events and the replies to send, atomically; return outbox ids."""
         now = time.time()
         state = json.dumps(session.to_dict(), ensure_ascii=False)
+        events = list(events)
+        if any(event.get("kind") == "forget" for event in events):
+            with self.db.atomic():
+                self.forget(owner_id)
+                return self.enqueue(owner_id, chat_id, replies)
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO owners (id, chat_id, first_name, state, step, last_update_id, active, "
@@ -143,6 +153,24 @@ class Storage:
     def is_active(self, owner_id: int) -> bool:
         row = self.db.execute("SELECT active FROM owners WHERE id = ?", [owner_id]).fetchone()
         return row is None or bool(row[0])
+
+    # ---- owners' data rights (UU PDP)
+
+    def export(self, owner_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every stored row about the owner, table by table, JSON columns decoded."""
+        data = {}
+        for table, column in OWNER_TABLES.items():
+            rows = self.db.execute(f"SELECT * FROM [{table}] WHERE [{column}] = ? ORDER BY rowid", [owner_id])
+            names = [d[0] for d in rows.description]
+            data[table] = [{name: json.loads(value) if name in JSON_COLUMNS and value else value
+                            for name, value in zip(names, row)} for row in rows.fetchall()]
+        return data
+
+    def forget(self, owner_id: int) -> None:
+        """Delete everything about the owner, in one transaction."""
+        with self.db.atomic():
+            for table, column in OWNER_TABLES.items():
+                self.db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [owner_id])
 
     # ---- reading back
 

@@ -29,14 +29,17 @@ class RecordingRequest(BaseRequest):
                          write_timeout=None, connect_timeout=None, pool_timeout=None):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data and request_data.multipart_data:   # uploaded files: (filename, bytes, mime type)
+            params.update(request_data.multipart_data)
         self.calls.append((name, params))
         if name == "getMe":
             result = BOT
-        elif name in ("sendMessage", "editMessageText"):
+        elif name in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
             markup = params.get("reply_markup")
             result = {"message_id": params.get("message_id") or next(self._ids), "date": int(time.time()),
-                      "chat": {"id": params["chat_id"], "type": "private"}, "from": BOT,
-                      "text": params.get("text", "")}
+                      "chat": {"id": params["chat_id"], "type": "private"}, "from": BOT}
+            if "text" in params:
+                result["text"] = params["text"]
             if markup:
                 result["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
         elif name == "getUpdates":
@@ -48,3 +51,12 @@ class RecordingRequest(BaseRequest):
     def sent(self, chat_id: int) -> list[dict]:
         return [p for name, p in self.calls if name in ("sendMessage", "editMessageText")
                 and int(p["chat_id"]) == chat_id]
+
+    def files(self, chat_id: int) -> list[tuple[str, bytes]]:
+        """(filename, content) of every document or photo sent to the chat."""
+        out = []
+        for name, params in self.calls:
+            if name in ("sendDocument", "sendPhoto") and int(params["chat_id"]) == chat_id:
+                field = params.get("document") or params.get("photo")
+                out.append((field[0], field[1]))
+        return out

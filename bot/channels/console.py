@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from .. import render
@@ -16,6 +17,9 @@ def _show(messages: list[Outgoing], output: TextIO, service: CoachService) -> li
     """Print the replies; return the buttons of the last one, numbered from 1."""
     buttons: list[tuple[str, str]] = []
     for message in messages:
+        if message.file:
+            _save_file(service, message, output)
+            continue
         output.write(render.to_plain(message.text).rstrip() + "\n")
         buttons = [b for row in message.buttons for b in row] or buttons
         for number, (label, _) in enumerate(b for row in message.buttons for b in row):
@@ -24,6 +28,17 @@ def _show(messages: list[Outgoing], output: TextIO, service: CoachService) -> li
         service.storage.mark_sent(message.outbox_id)
     output.flush()
     return buttons
+
+
+def _save_file(service: CoachService, message: Outgoing, output: TextIO) -> None:
+    """Files (data export, plan picture and document) land in the working folder; say where."""
+    made = service.file(CONSOLE_OWNER, message.file)
+    if made is not None:
+        path = Path.cwd() / made.filename
+        path.write_bytes(made.data)
+        output.write(render.to_plain(render.html_message("file_saved.j2", caption=made.caption,
+                                                         path=str(path.resolve()))) + "\n\n")
+    service.storage.mark_sent(message.outbox_id)
 
 
 def action_for(line: str, buttons: list[tuple[str, str]]) -> Action:

@@ -6,8 +6,8 @@ import logging
 import re
 from urllib.parse import urlparse
 
-from telegram import (BotCommand, BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup,
-                      LinkPreviewOptions, Update)
+from telegram import (BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton,
+                      InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update)
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
@@ -26,27 +26,25 @@ OUTBOX_SWEEP_SECONDS = 5.0   # how often replies stuck by network trouble are tr
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-class TokenFilter(logging.Filter):
-    """Blanks the bot token out of every log record (URLs in httpx and error messages carry it)."""
+class TokenScrubber(logging.Formatter):
+    """Blanks the bot token out of every formatted log line, tracebacks included (URLs carry it)."""
 
-    def __init__(self, token: str):
-        super().__init__()
+    def __init__(self, token: str, fmt: str):
+        super().__init__(fmt)
         self.token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg, record.args = message.replace(self.token, "<token>"), None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.token, "<token>") if self.token else text
 
 
 def configure_logging(token: str, level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level)
+    logging.getLogger().setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)   # it logs request URLs, token included
-    token_filter = TokenFilter(token)
+    scrubber = TokenScrubber(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
-        handler.addFilter(token_filter)
+        handler.setFormatter(scrubber)
 
 
 def _seconds(value) -> float:
@@ -79,7 +77,7 @@ class TelegramChannel:
     async def _send(self, bot, owner_id: int, message: Outgoing) -> bool:
         for attempt in range(SEND_ATTEMPTS):
             try:
-                await self._send_once(bot, message)
+                await self._send_once(bot, owner_id, message)
             except Forbidden:
                 log.info("owner %s blocked the bot; marked inactive", owner_id)
                 self.service.storage.set_active(owner_id, False)
@@ -104,7 +102,13 @@ class TelegramChannel:
             return True
         return False
 
-    async def _send_once(self, bot, message: Outgoing) -> None:
+    async def _send_once(self, bot, owner_id: int, message: Outgoing) -> None:
+        if message.file:
+            made = self.service.file(owner_id, message.file)
+            if made is not None:
+                await bot.send_document(message.chat_id, InputFile(made.data, filename=made.filename),
+                                        caption=made.caption or None, parse_mode=ParseMode.HTML)
+            return
         if message.edit_message_id:
             try:
                 await bot.edit_message_text(message.text, chat_id=message.chat_id,
@@ -192,6 +196,12 @@ class TelegramChannel:
         commands = [BotCommand(name, text) for name, text in flow.data["commands"].items()]
         for language in ("id", None):
             await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+        operator_menu = commands + [BotCommand(name, text) for name, text in flow.data["operator_commands"].items()]
+        for admin_id in sorted(self.service.admin_ids):
+            try:   # operators see their commands in their own chat's menu
+                await app.bot.set_my_commands(operator_menu, scope=BotCommandScopeChat(admin_id))
+            except TelegramError as exc:   # an operator who never opened the bot has no chat yet
+                log.info("no operator menu for %s yet: %s", admin_id, exc)
         if app.job_queue:
             app.job_queue.run_repeating(self.sweep, interval=OUTBOX_SWEEP_SECONDS, first=0.1)
 
@@ -220,7 +230,7 @@ def build_application(service: CoachService, settings: Settings, request: BaseRe
 
 
 def run(settings: Settings, service: CoachService) -> int:
-    configure_logging(settings.token)
+    configure_logging(settings.token, logging.getLevelName(settings.log_level))
     app = build_application(service, settings)
     if settings.webhook_url:
         path = urlparse(settings.webhook_url).path.lstrip("/")

@@ -1,0 +1,137 @@
+"""Owners' data rights (UU PDP): /datasaya sends everything stored, /hapusdata deletes it after a yes."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+
+from telegram import Update
+
+from bot.channels.telegram import build_application
+from bot.config import Settings
+from bot.conversation import Action
+from bot.service import CoachService
+from bot.storage import OWNER_TABLES, Storage
+from tests.recording_request import RecordingRequest
+from tests.test_channels import SCRIPT, _message, core_action
+
+OWNER, OTHER = 31, 32
+
+
+def walk_to_plan(service: CoachService, owner: int) -> None:
+    for line in SCRIPT:
+        service.handle(owner, owner, core_action(line))
+
+
+def rows_about(storage: Storage, owner: int) -> dict[str, int]:
+    return {table: storage.db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE [{column}] = ?",
+                                      [owner]).fetchone()[0] for table, column in OWNER_TABLES.items()}
+
+
+def texts(messages) -> str:
+    return "\n".join(m.text for m in messages)
+
+
+def test_every_table_about_owners_is_covered(storage):
+    """A new table with an owner column cannot slip past export and deletion."""
+    for table in storage.db.table_names():
+        columns = {c.name for c in storage.db[table].columns}
+        if columns & {"owner_id", "chat_id"}:
+            assert table in OWNER_TABLES, f"{table} holds owners' data but is not in OWNER_TABLES"
+
+
+def test_datasaya_shows_everything_and_attaches_the_json(service):
+    walk_to_plan(service, OWNER)
+    replies = service.handle(OWNER, OWNER, Action("command", name="datasaya"))
+    readable = texts(replies)
+    for expected in ("Toko Kue Melati", "kue ulang tahun dan kue kering", "ibu-ibu pengajian",
+                     "gmn biar pelanggan balik lagi?", "Rencana aksi</b>: 3 taktik"):
+        assert expected in readable, expected
+    files = [m.file for m in replies if m.file]
+    assert files == ["datasaya"]
+    made = service.file(OWNER, "datasaya")
+    assert made.filename.endswith(".json")
+    data = json.loads(made.data)
+    assert set(OWNER_TABLES) <= set(data)
+    assert data["owners"][0]["state"]["answers"]["nama"] == "Toko Kue Melati"
+    assert len(data["plans"]) == 3
+    assert [row["query"] for row in data["lookups"]] == ["gmn biar pelanggan balik lagi?"]
+    assert any(event["kind"] == "plan" for event in data["events"])
+    # the owner is asked to go on where they were: the finished-plan buttons come back
+    assert any(m.buttons for m in replies)
+
+
+def test_datasaya_holds_nobody_elses_data(service):
+    walk_to_plan(service, OWNER)
+    service.handle(OTHER, OTHER, Action("start"))
+    service.handle(OTHER, OTHER, Action("text", text="Laundry Kilat Bu Ani"))
+    data = service.file(OWNER, "datasaya").data.decode()
+    assert "Laundry Kilat Bu Ani" not in data and f'"owner_id": {OTHER}' not in data
+
+
+def test_hapusdata_asks_first_and_no_keeps_everything(service):
+    walk_to_plan(service, OWNER)
+    before = rows_about(service.storage, OWNER)
+    confirm = service.handle(OWNER, OWNER, Action("command", name="hapusdata"))
+    assert "Hapus semua data Anda?" in texts(confirm)
+    assert [data for m in confirm for row in m.buttons for _, data in row] == ["c:hapus_ya", "c:hapus_tidak"]
+    kept = service.handle(OWNER, OWNER, Action("button", data="c:hapus_tidak"))
+    assert "tidak dihapus" in texts(kept)
+    after = rows_about(service.storage, OWNER)
+    assert after["plans"] == before["plans"] == 3 and after["owners"] == 1
+    assert service.storage.load(OWNER)[0].answers["nama"] == "Toko Kue Melati"
+
+
+def test_hapusdata_yes_deletes_everything_and_the_owner_starts_fresh(service):
+    walk_to_plan(service, OWNER)
+    walk_to_plan(service, OTHER)
+    service.handle(OWNER, OWNER, Action("command", name="hapusdata"))
+    done = service.handle(OWNER, OWNER, Action("button", data="c:hapus_ya"))
+    assert "sudah kami hapus" in texts(done)
+    for message in done:
+        service.storage.mark_sent(message.outbox_id)
+    assert rows_about(service.storage, OWNER) == dict.fromkeys(OWNER_TABLES, 0)
+    assert rows_about(service.storage, OTHER)["plans"] == 3   # nobody else's data goes
+    fresh = service.handle(OWNER, OWNER, Action("start"))
+    assert "Halo!" in texts(fresh) and "nama usaha" in texts(fresh)
+    session, _ = service.storage.load(OWNER)
+    assert session.answers == {} and session.plan == []
+
+
+def test_typed_yes_deletes_too_and_a_stale_yes_button_does_not(service):
+    walk_to_plan(service, OWNER)
+    stale = service.handle(OWNER, OWNER, Action("button", data="c:hapus_ya"))   # no question pending
+    assert "sudah kami hapus" not in texts(stale)
+    assert rows_about(service.storage, OWNER)["plans"] == 3
+    service.handle(OWNER, OWNER, Action("command", name="deletedata"))
+    service.handle(OWNER, OWNER, Action("text", text="iya"))
+    assert rows_about(service.storage, OWNER)["plans"] == 0 and rows_about(service.storage, OWNER)["owners"] == 0
+
+
+def test_telegram_sends_the_json_file_and_deletes_on_button(coach, tmp_path):
+    store = Storage(tmp_path / "coach.db")
+    request, errors = RecordingRequest(), []
+    app = build_application(CoachService(coach, store), Settings(token="123:ABC"), request=request,
+                            rate_limit=False)
+
+    async def run():
+        async def record(update, context):
+            errors.append(context.error)
+        app.add_error_handler(record)
+        await app.initialize()
+        ids = itertools.count(1)
+        for line in SCRIPT + ["/datasaya", "/hapusdata"]:
+            await app.process_update(Update.de_json(_message(next(ids), 42, line), app.bot))
+        press = {"update_id": 900, "callback_query": {
+            "id": "q1", "chat_instance": "c", "data": "c:hapus_ya",
+            "from": {"id": 42, "is_bot": False, "first_name": "Rina"},
+            "message": {"message_id": 5, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "x"}}}
+        await app.process_update(Update.de_json(press, app.bot))
+        await app.shutdown()
+
+    asyncio.run(run())
+    assert errors == []
+    (filename, content), = request.files(42)
+    assert filename.endswith(".json") and json.loads(content)["owners"][0]["state"]["answers"]["nama"] == "Toko Kue Melati"
+    assert "sudah kami hapus" in request.sent(42)[-1]["text"]
+    assert rows_about(store, 42) == dict.fromkeys(OWNER_TABLES, 0)
