@@ -271,6 +271,7 @@ class _Canvas:
 
     def __init__(self, fonts: _Fonts):
         self.fonts = fonts
+        self.background: list[tuple] = []   # card backgrounds, painted first
         self.ops: list[tuple] = []
 
     def rect(self, box, fill, radius=0, outline=None):
@@ -297,7 +298,7 @@ class _Canvas:
 
         image = Image.new("RGB", (WIDTH, height), COLORS["page"])
         draw = ImageDraw.Draw(image)
-        for op in self.ops:
+        for op in (*self.background, *self.ops):
             if op[0] == "rect":
                 _, box, fill, radius, outline = op
                 draw.rounded_rectangle(box, radius=radius, fill=fill, outline=outline,
@@ -317,14 +318,13 @@ def _box(c: _Canvas, x: int, y: int, w: int, title: str, color: str, body) -> tu
     (boxes side by side are stretched to the same height, as on the canvas)."""
     head_font = c.fonts("bold", SIZES["box_title"])
     head_h = _line_height(head_font) + 22
-    start = len(c.ops)
     c.text(x + PAD, y + 12, title.upper(), "bold", SIZES["box_title"], COLORS["header_text"])
     bottom = body(c, x + PAD, y + head_h + 20, w - 2 * PAD) + PAD - 6
 
     def paint(to_y: int) -> None:
-        c.ops[start:start] = [("rect", (x, y, x + w, to_y), COLORS["card"], 22, None),
-                              ("rect", (x, y, x + w, y + head_h + 22), color, 22, None),
-                              ("rect", (x, y + head_h, x + w, y + head_h + 22), COLORS["card"], 0, None)]
+        c.background += [("rect", (x, y, x + w, to_y), COLORS["card"], 22, None),
+                         ("rect", (x, y, x + w, y + head_h + 22), color, 22, None),
+                         ("rect", (x, y + head_h, x + w, y + head_h + 22), COLORS["card"], 0, None)]
     return bottom, paint
 
 
@@ -339,7 +339,7 @@ def _lines_body(items: list[tuple[str, str, int, str, int | None]]):
     return body
 
 
-def _layout(sheet: PlanSheet, fonts: _Fonts, with_steps: bool, shown: int) -> tuple[_Canvas, int]:
+def _layout(sheet: PlanSheet, fonts: _Fonts, step_lines: int, shown: int) -> tuple[_Canvas, int]:
     t = sheet.texts
     c = _Canvas(fonts)
     inner = WIDTH - 2 * MARGIN
@@ -353,7 +353,7 @@ def _layout(sheet: PlanSheet, fonts: _Fonts, with_steps: bool, shown: int) -> tu
         y = c.paragraph(MARGIN, y + 6, t["product"].format(produk=produk), "regular", SIZES["product"],
                         COLORS["header_soft"], inner, PRODUCT_LINES)
     header_bottom = y + 40
-    c.ops.insert(0, ("rect", (0, 0, WIDTH, header_bottom), COLORS["header"], 0, None))
+    c.background.append(("rect", (0, 0, WIDTH, header_bottom), COLORS["header"], 0, None))
 
     # the customer side of the canvas: relationships over channels on the left, segments on the right
     top = header_bottom + 36
@@ -411,10 +411,10 @@ def _layout(sheet: PlanSheet, fonts: _Fonts, with_steps: bool, shown: int) -> tu
                 c.text(x + w - chip_w + 18, chip_y + 4, label, "bold", SIZES["chip"], tactic.status.text)
                 y = c.paragraph(x, y, drawable(tactic.title), "bold", SIZES["tactic"], COLORS["text"],
                                 w - chip_w - 20, TITLE_LINES)
-                if with_steps and tactic.steps:
+                if step_lines and tactic.steps:
                     first = t["first_step"].format(step=drawable(tactic.steps[0]))
                     y = c.paragraph(x, y + 4, first, "regular", SIZES["small"], COLORS["soft_text"], w,
-                                    STEP_LINES)
+                                    step_lines)
                 y += 6
         if hidden:
             y = c.paragraph(x, y + 14, t["more_tactics"].format(n=hidden), "italic", SIZES["small"],
@@ -437,13 +437,14 @@ def plan_png(sheet: PlanSheet) -> bytes:
     """A 1080 px wide portrait PNG (1350 to 2400 px high) of the plan, to post in a WhatsApp group."""
     fonts = _Fonts()
     total = len(sheet.tactics)
-    canvas, height = _layout(sheet, fonts, with_steps=True, shown=total)
-    if height > MAX_HEIGHT:
-        canvas, height = _layout(sheet, fonts, with_steps=False, shown=total)
+    for step_lines in range(STEP_LINES, -1, -1):   # too tall: first steps get shorter, then go
+        canvas, height = _layout(sheet, fonts, step_lines, total)
+        if height <= MAX_HEIGHT:
+            break
     shown = total
-    while height > MAX_HEIGHT and shown > 1:
+    while height > MAX_HEIGHT and shown > 1:         # still too tall: the last tactics go to the PDF
         shown -= 1
-        canvas, height = _layout(sheet, fonts, with_steps=False, shown=shown)
+        canvas, height = _layout(sheet, fonts, 0, shown)
     return canvas.render(min(height, MAX_HEIGHT))
 
 
@@ -486,9 +487,15 @@ def plan_pdf(sheet: PlanSheet) -> bytes:
         pdf.set_font(family, style, size)
         pdf.set_text_color(*color)
         pdf.set_x(pdf.l_margin + indent)
-        pdf.multi_cell(0, h or size * 0.5, body, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, h or size * 0.5, body, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def keep(height: float) -> None:
+        """A new page now if the next `height` mm would not fit: no heading alone at a page's foot."""
+        if pdf.will_page_break(height):
+            pdf.add_page()
 
     def heading(body: str, size: float, color=(18, 53, 91), before: float = 4) -> None:
+        keep(before + 25)
         pdf.ln(before)
         text(body, size, "B", color)
         pdf.ln(1)
@@ -517,8 +524,7 @@ def plan_pdf(sheet: PlanSheet) -> bytes:
     for group in sheet.groups:
         heading(drawable(group.label), 14, (14, 90, 138), before=3)
         for tactic in group.tactics:
-            if pdf.will_page_break(40):
-                pdf.add_page()
+            keep(45)
             pdf.ln(1)
             text(drawable(tactic.title), 13, "B")
             status = tactic.status
@@ -531,19 +537,21 @@ def plan_pdf(sheet: PlanSheet) -> bytes:
             pdf.ln(1.5)
             if tactic.summary:
                 text(drawable(tactic.summary), 11)
+            keep(18)
             text(drawable(t["pdf_steps"]), 11, "B", (61, 74, 86), h=6)
             for step in tactic.steps:
-                if pdf.will_page_break(6):
-                    pdf.add_page()
+                keep(10)
                 y = pdf.get_y()
                 pdf.set_draw_color(61, 74, 86)
                 pdf.rect(pdf.l_margin + 1, y + 1.1, 3.2, 3.2)
                 text(drawable(step), 11, indent=7)
                 pdf.ln(0.8)
             if tactic.example:
+                keep(18)
                 text(drawable(t["pdf_example"]), 11, "B", (61, 74, 86), h=6)
                 text(drawable(tactic.example), 11, "I", (61, 74, 86), indent=4)
             if tactic.sources:
+                keep(6 + 5 * len(tactic.sources))
                 text(drawable(t["pdf_sources"]), 9.5, "B", muted, h=5)
                 for source in tactic.sources:
                     pdf.set_x(pdf.l_margin + 4)

@@ -1,0 +1,101 @@
+"""Security: operator commands only for ADMIN_IDS, no token in logs or replies, a private database file."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import stat
+import subprocess
+import sys
+
+from telegram import Update
+
+from bot.channels.telegram import build_application
+from bot.config import Settings
+from bot.conversation import Action
+from bot.service import CoachService
+from bot.storage import Storage
+from tests.fakebotapi import FakeBotAPI
+from tests.recording_request import RecordingRequest
+from tests.test_channels import _message
+
+ADMIN, OWNER = 700, 701
+
+
+def run_lines(coach, tmp_path, lines_by_user: list[tuple[int, str]]):
+    store = Storage(tmp_path / "coach.db")
+    service = CoachService(coach, store, admin_ids=frozenset({ADMIN}))
+    request, errors = RecordingRequest(), []
+    app = build_application(service, Settings(token="123:ABC", admin_ids=frozenset({ADMIN})),
+                            request=request, rate_limit=False)
+
+    async def run():
+        async def record(update, context):
+            errors.append(context.error)
+        app.add_error_handler(record)
+        await app.initialize()
+        await app.bot_data["channel"].post_init(app)
+        ids = itertools.count(1)
+        for user, line in lines_by_user:
+            await app.process_update(Update.de_json(_message(next(ids), user, line), app.bot))
+        await app.shutdown()
+
+    asyncio.run(run())
+    assert errors == []
+    return request, store
+
+
+def test_statistik_only_for_operators(coach, tmp_path):
+    request, _ = run_lines(coach, tmp_path, [(OWNER, "/start"), (OWNER, "Warung Bu Sri"),
+                                             (OWNER, "/statistik"), (ADMIN, "/statistik"), (OWNER, "/stats")])
+    owner_texts = [p["text"] for p in request.sent(OWNER)]
+    admin_texts = [p["text"] for p in request.sent(ADMIN)]
+    assert sum("khusus untuk pengelola" in t for t in owner_texts) == 2
+    assert not any("Statistik Coach UMKM" in t for t in owner_texts)
+    assert any("Statistik Coach UMKM" in t and "Pemilik usaha: 1" in t for t in admin_texts)
+
+
+def test_operator_menu_only_in_operators_chats(coach, tmp_path):
+    request, _ = run_lines(coach, tmp_path, [])
+    menus = [(p["scope"], [c["command"] for c in p["commands"]]) for name, p in request.calls
+             if name == "setMyCommands"]
+    default = [names for scope, names in menus if scope["type"] == "default"]
+    operator = [names for scope, names in menus if scope.get("chat_id") == ADMIN]
+    assert len(default) == 2 and all("statistik" not in names and "datasaya" in names for names in default)
+    assert len(operator) == 1 and "statistik" in operator[0]
+
+
+def test_database_and_its_journal_are_private(service):
+    service.handle(1, 1, Action("start"))
+    for suffix in ("", "-wal"):
+        path = service.storage.path + suffix
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+
+
+def test_token_never_in_logs_or_replies_even_at_debug(tmp_path):
+    """Network faults make the bot log errors carrying request URLs; the token must still not show."""
+    log = tmp_path / "bot.log"
+    with FakeBotAPI() as api:
+        env = dict(os.environ, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_URL=api.url,
+                   COACH_DB=str(tmp_path / "coach.db"), LOG_LEVEL="DEBUG", ADMIN_IDS=str(ADMIN))
+        env.pop("WEBHOOK_URL", None)
+        bot = subprocess.Popen([sys.executable, "-m", "bot", "telegram"], env=env, cwd=tmp_path,
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        try:
+            api.send_text(OWNER, "/start")
+            api.wait_for_sent(OWNER, 2, timeout=30)
+            api.set_faults(0.5, kinds=("500", "timeout"), seed=3, methods=("sendMessage",))
+            api.send_text(OWNER, "Toko Kue Melati")
+            api.send_text(ADMIN, "/statistik")
+            api.wait_for_sent(OWNER, 3, timeout=30)
+            api.wait_for_sent(ADMIN, 1, timeout=30)
+        finally:
+            bot.send_signal(signal.SIGKILL)
+            bot.wait()
+        text = log.read_text(errors="replace")
+        assert " DEBUG " in text            # the capture really was at DEBUG
+        assert api.token not in text
+        assert api.token.split(":")[1] not in text
+        replies = [m["plain_text"] for chat in (OWNER, ADMIN) for m in api.sent(chat)]
+        assert replies and not any(api.token.split(":")[1] in r for r in replies)
