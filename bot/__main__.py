@@ -1,11 +1,11 @@
-"""Command line: umkm-coach {chat,telegram,cari,kb}."""
+"""Command line: umkm-coach {chat,telegram,cari,kb,stats}."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from . import render
+from . import render, stats
 from .config import Settings
 from .knowledge import KnowledgeError, load
 
@@ -61,12 +61,27 @@ def _service(settings: Settings):
     from .conversation import Coach
     from .service import CoachService
     from .storage import Storage
-    return CoachService(Coach(load()), Storage(settings.db_path), admin_ids=settings.admin_ids)
+    return CoachService(Coach(load()), Storage(settings.db_path), admin_ids=settings.admin_ids,
+                        quiet_hours=settings.quiet_hours)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from .channels import console
     return console.run(_service(Settings.from_env()))
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    service = _service(Settings.from_env())
+    if args.json:
+        print(json.dumps(stats.compute(service.storage).as_json(), ensure_ascii=False, indent=1))
+    else:
+        print(render.to_plain(render.html_message("stats.j2", **service.stats_context())))
+    if args.chart:
+        made = service.file(0, "statistik")
+        with open(args.chart, "wb") as out:
+            out.write(made.data)
+        print(f"Grafik corong: {args.chart}", file=sys.stderr)
+    return 0
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:
@@ -87,6 +102,10 @@ def parser() -> argparse.ArgumentParser:
     cari.add_argument("--json", action="store_true", help="keluaran JSON; tanpa QUERY: satu pertanyaan per baris stdin")
     cari.add_argument("query", nargs="*")
     cari.set_defaults(func=cmd_cari)
+    st = sub.add_parser("stats", help="statistik untuk pengelola (dari COACH_DB)")
+    st.add_argument("--json", action="store_true")
+    st.add_argument("--chart", metavar="FILE.png", help="simpan grafik corong ke file ini")
+    st.set_defaults(func=cmd_stats)
     kb = sub.add_parser("kb", help="basis pengetahuan")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_list = kb_sub.add_parser("list")

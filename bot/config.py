@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from .checkins import QUIET_HOURS, parse_quiet_hours
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -21,6 +23,7 @@ class Settings:
     webhook_secret: str = ""
     port: int = 8443
     log_level: str = "INFO"
+    quiet_hours: tuple[int, int] | None = QUIET_HOURS   # WIB hours without check-ins
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -34,5 +37,6 @@ class Settings:
             webhook_url=env.get("WEBHOOK_URL", "").strip(),
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip(),
             port=int(port) if port.isdigit() else cls.port,
+            quiet_hours=parse_quiet_hours(env.get("COACH_QUIET_HOURS", "21-7")),
             log_level=level if (level := env.get("LOG_LEVEL", "").strip().upper()) in LOG_LEVELS else cls.log_level,
         )

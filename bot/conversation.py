@@ -11,6 +11,7 @@ from typing import Any, Callable, Mapping
 import yaml
 from rapidfuzz import fuzz, process
 
+from . import checkins
 from .knowledge import FITS_VALUES, RELATIONSHIPS, SEGMENT_ENTRY, KnowledgeBase
 from .lookup import Hit, Lookup
 from .render import short_title
@@ -38,6 +39,10 @@ QUESTIONS: Mapping[str, tuple[str | None, str]] = {
 # Longest answer kept for each free-text question (owners' names go into headings and buttons).
 TEXT_LIMITS = {"nama": 60, "produk": 150, "nilai": 1000}
 QUERY_LIMIT = 300
+# What an owner says a tactic did, asked at a check-in; the last two settle it (no more asking).
+CHECKIN_STATUSES = ("belum", "jalan", "berhasil", "tidak_cocok")
+SETTLED = frozenset({"berhasil", "tidak_cocok"})
+_DAYS = re.compile(r"(\d{1,3})\s*(hari|hr|minggu|mgg|pekan)?")
 SKIPPABLE = frozenset({"nilai"})   # free-text questions an owner may leave empty
 # Commands, with their English aliases, mapped to the name the core knows.
 COMMANDS = {
@@ -46,7 +51,7 @@ COMMANDS = {
     "batal": "batal", "cancel": "batal", "cari": "cari", "search": "cari",
     "rencana": "rencana", "plan": "rencana", "profil": "profil", "profile": "profil",
     "datasaya": "datasaya", "mydata": "datasaya", "hapusdata": "hapusdata", "deletedata": "hapusdata",
-    "statistik": "statistik", "stats": "statistik",
+    "statistik": "statistik", "stats": "statistik", "pengingat": "pengingat", "reminders": "pengingat",
 }
 OPERATOR_COMMANDS = frozenset({"statistik"})   # only for ADMIN_IDS; the core is told via Action.operator
 QUESTION_WORDS = ("gimana", "gmn", "bagaimana", "bgmn", "gmna", "cara", "caranya", "apa", "apakah",
@@ -76,12 +81,13 @@ class Reply:
 
 @dataclass(frozen=True)
 class Action:
-    kind: str               # "start", "text", "button" or "command"
+    kind: str               # "start", "text", "button", "command" or "checkin" (a reminder is due)
     text: str = ""          # free text, or a command's arguments
     name: str = ""          # command name (any alias)
     data: str = ""          # button callback data
     user_name: str = ""
     operator: bool = False  # the sender is in ADMIN_IDS (decided by the service, not the channel)
+    now: float = 0.0        # the service's clock, for reminders
 
 
 @dataclass
@@ -92,6 +98,7 @@ class Session:
     plan: list = field(default_factory=list)      # [{"id", "motivasi", "status"}], grows over runs
     paused: bool = False
     confirm: str | None = None                     # "ulang" or "hapus" while waiting for a yes/no
+    reminders: list = field(default_factory=list)  # [{"due": unix time, "days"}] check-ins to send
     version: int = STATE_VERSION
 
     def to_dict(self) -> dict:
@@ -113,6 +120,7 @@ class Outcome:
     session: Session
     replies: list[Reply]
     events: list[dict]
+    now: float = 0.0    # the action's clock
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,7 @@ class Flow:
         self.yes_words = frozenset(_simplify(w) for w in data["yes_words"])
         self.no_words = frozenset(_simplify(w) for w in data["no_words"])
         self.done_words = frozenset(_simplify(w) for w in data["done_words"])
+        self.remind_words = frozenset(_simplify(w) for w in data["remind_words"])
         self.skip_words = frozenset(_simplify(w) for w in data["skip_words"])
         self.again_words = frozenset(_simplify(w) for w in (*data["again_words"], self.buttons["another_motivation"]))
         self.options = {q: tuple(Option(str(o["value"]), o["label"], tuple(o.get("aliases", ())))
@@ -214,13 +223,15 @@ class Coach:
 
     def handle(self, session: Session | None, action: Action) -> Outcome:
         s = Session() if session is None else copy.deepcopy(session)
-        out = Outcome(s, [], [])
+        out = Outcome(s, [], [], action.now)
         if action.kind == "command":
             self._command(out, COMMANDS.get(action.name.lower(), ""), clean_text(action.text), action)
         elif action.kind == "start":
             self._command(out, "start", "", action)
         elif action.kind == "button":
             self._button(out, action.data)
+        elif action.kind == "checkin":
+            self._checkin(out)
         else:
             self._text(out, clean_text(action.text))
         return out
@@ -274,7 +285,15 @@ class Coach:
                 out.replies.append(Reply("search_how.j2", {}))
             self._ask_unless_paused(out)
         elif name == "rencana":
-            out.replies.append(self._plan_reply(s))
+            wanted = self._plan_file_asked(args)
+            if wanted and s.plan:
+                out.replies.append(Reply("plan_file.j2", {"kind": wanted}, attachment=wanted))
+            else:
+                out.replies.append(self._plan_reply(s))
+            if s.step != "selesai":
+                self._ask_unless_paused(out)
+        elif name == "pengingat":
+            out.replies.append(self._reminders_reply(s))
             if s.step != "selesai":
                 self._ask_unless_paused(out)
         elif name == "profil":
@@ -312,6 +331,12 @@ class Coach:
     def _button(self, out: Outcome, data: str) -> None:
         s = out.session
         parts = (data or "").split(":", 2)
+        if parts[0] == "f" and len(parts) == 3 and parts[1] in self.kb.by_id and parts[2] in ("1", "0"):
+            return self._feedback(out, parts[1], parts[2] == "1")
+        if parts[0] == "k" and len(parts) == 3 and parts[1] in self.kb.by_id:
+            return self._checkin_answer(out, parts[1], parts[2])
+        if parts[0] == "r" and len(parts) >= 2:
+            return self._reminder_button(out, parts[1:])
         if parts[0] == "c" and len(parts) == 2:
             command = parts[1]
             if command == "ulang_ya" and s.confirm == "ulang":
@@ -325,6 +350,9 @@ class Coach:
             if command == "langkah_bantuan":
                 out.replies.append(self._help_reply(s))
                 return self._ask(out)
+            if command in ("rencana_png", "rencana_pdf"):
+                return self._command(out, "rencana", "pdf" if command.endswith("pdf") else "gambar",
+                                     Action("command", name="rencana"))
             if command in COMMANDS.values():
                 return self._command(out, command, "", Action("command", name=command))
         if parts[0] == "a" and len(parts) == 3 and parts[1] in QUESTIONS:
@@ -336,6 +364,96 @@ class Coach:
             return self._ask(out)
         out.replies.append(Reply("stale_button.j2", self._context(s)))
         self._ask(out)
+
+    # ---- feedback, reminders and check-ins
+
+    def _feedback(self, out: Outcome, tactic_id: str, useful: bool) -> None:
+        out.events.append({"kind": "feedback", "tactic": tactic_id, "useful": useful})
+        out.replies.append(Reply("feedback_thanks.j2", {"useful": useful}))
+
+    def _reminders_reply(self, s: Session) -> Reply:
+        reminders = sorted(s.reminders, key=lambda r: r["due"])
+        rows = [(Button(self.flow.buttons["reminder_cancel"].format(when=checkins.wib_text(r["due"]))[:60],
+                        f"r:x:{int(r['due'])}"),) for r in reminders]
+        if s.plan:
+            rows.append(self._reminder_choices())
+        return Reply("reminders.j2", {"reminders": [checkins.wib_text(r["due"]) for r in reminders],
+                                      "has_plan": bool(s.plan)}, tuple(rows))
+
+    def _reminder_choices(self) -> tuple[Button, ...]:
+        label = self.flow.buttons["remind_in"]
+        return tuple(Button(label.format(days=d), f"r:{d}") for d in checkins.REMINDER_DAYS)
+
+    def _reminder_button(self, out: Outcome, parts: list[str]) -> None:
+        s = out.session
+        if parts[0] == "x" and len(parts) == 2 and parts[1].isdigit():
+            kept = [r for r in s.reminders if int(r["due"]) != int(parts[1])]
+            if len(kept) < len(s.reminders):
+                s.reminders = kept
+                out.events.append({"kind": "checkin_cancel"})
+            out.replies.append(self._reminders_reply(s))
+            return None
+        if len(parts) == 1 and parts[0].isdigit() and s.plan:
+            return self._set_reminder(out, int(parts[0]))
+        out.replies.append(Reply("stale_button.j2", self._context(s)))
+        self._ask(out)
+
+    def _set_reminder(self, out: Outcome, days: int) -> None:
+        s = out.session
+        days = max(1, min(days, checkins.MAX_DAYS))
+        due = checkins.due_at(out.now, days)
+        if not any(abs(r["due"] - due) < checkins.DAY / 2 for r in s.reminders):   # a double tap sets one
+            s.reminders.append({"due": due, "days": days})
+            out.events.append({"kind": "checkin_schedule", "days": days})
+        out.replies.append(Reply("reminder_set.j2", {"days": days, "when": checkins.wib_text(due)}))
+
+    def _checkin(self, out: Outcome) -> None:
+        """A reminder is due: ask about each tactic not yet settled, one message (and four buttons) each."""
+        s = out.session
+        due = [r for r in s.reminders if r["due"] <= out.now]
+        if not due:
+            return
+        s.reminders = [r for r in s.reminders if r["due"] > out.now]
+        open_items = [item for item in s.plan if item["id"] in self.kb.by_id and item.get("status") not in SETTLED]
+        out.events.append({"kind": "checkin_sent", "tactics": [item["id"] for item in open_items]})
+        if not open_items:
+            return
+        out.replies.append(Reply("checkin_intro.j2", {**self._context(s), "days": max(r["days"] for r in due)}))
+        labels = self.flow.data["checkin_buttons"]
+        for item in open_items:
+            buttons = tuple(Button(labels[status], f"k:{item['id']}:{status}") for status in CHECKIN_STATUSES)
+            out.replies.append(Reply("checkin_ask.j2", {"entry": self.kb.by_id[item["id"]], "item": item},
+                                     (buttons[:2], buttons[2:])))
+
+    def _checkin_answer(self, out: Outcome, tactic_id: str, status: str) -> None:
+        s = out.session
+        item = next((i for i in s.plan if i["id"] == tactic_id), None)
+        if status == "tambah":
+            return self._add_to_plan(out, tactic_id, item)
+        if item is None or status not in CHECKIN_STATUSES:
+            out.replies.append(Reply("stale_button.j2", self._context(s)))
+            return self._ask(out)
+        item["status"] = status
+        out.events.append({"kind": "checkin_answer", "tactic": tactic_id, "status": status})
+        nxt = None
+        if status == "tidak_cocok":
+            planned = frozenset(i["id"] for i in s.plan)
+            best = tactics(self.kb, self._profile(s.answers), item.get("motivasi") or "akuisisi",
+                           exclude=planned, limit=1)
+            nxt = best[0].entry if best else None
+        buttons = ((Button(self.flow.buttons["add_to_plan"], f"k:{nxt.id}:tambah"),),) if nxt else ()
+        out.replies.append(Reply("checkin_thanks.j2", {"entry": self.kb.by_id[tactic_id], "status": status,
+                                                       "next": nxt}, buttons, replace=True))
+        if s.step != "selesai":
+            self._ask_unless_paused(out)
+
+    def _add_to_plan(self, out: Outcome, tactic_id: str, item: dict | None) -> None:
+        s = out.session
+        if item is None:
+            motive = next((i.get("motivasi") for i in s.plan), None) or s.answers.get("motivasi")
+            s.plan.append({"id": tactic_id, "motivasi": motive, "status": "direncanakan"})
+            out.events.append({"kind": "plan", "added": [tactic_id], "motivasi": motive})
+        out.replies.append(self._plan_reply(s))
 
     # ---- free text
 
@@ -511,6 +629,13 @@ class Coach:
             return self._ask(out)
         if not from_button and _simplify(raw) in self.flow.again_words:
             return self._answer_finished(out, "lagi", True)
+        if not from_button and s.plan and any(f" {w} " in f" {_simplify(raw)} " for w in self.flow.remind_words):
+            match = _DAYS.search(raw)
+            if match:
+                weeks = (match.group(2) or "").startswith(("m", "p"))
+                return self._set_reminder(out, int(match.group(1)) * (7 if weeks else 1))
+            out.replies.append(self._reminders_reply(s))
+            return None
         if self._search(out, raw):
             return None
         out.replies.append(Reply("finished_hint.j2", self._context(s), self._finished_buttons()))
@@ -534,17 +659,35 @@ class Coach:
         out.events.append({"kind": "lookup", "query": query, "best": hits[0].id if hits else None,
                            "score": round(hits[0].score, 3) if hits else 0.0})
         if hits:
-            out.replies.append(Reply("card.j2", {"entry": hits[0].entry, "others": [h.entry for h in hits[1:]]}))
+            out.replies.append(self.card(hits))
             return True
         if not quiet:
             out.replies.append(Reply("search_empty.j2", {"query": query}))
         return False
 
+    def card(self, hits: list[Hit]) -> Reply:
+        """The best hit as a tactic card, the others named, and "was this helpful?" buttons."""
+        entry = hits[0].entry
+        feedback = (Button(self.flow.buttons["useful_yes"], f"f:{entry.id}:1"),
+                    Button(self.flow.buttons["useful_no"], f"f:{entry.id}:0"))
+        return Reply("card.j2", {"entry": entry, "others": [h.entry for h in hits[1:]]}, (feedback,))
+
+    def inline_cards(self, query: str, popular: list[str], limit: int = 10) -> list[Reply]:
+        """Cards offered for `@bot query` in any chat; an empty query offers the most-used tactics."""
+        query = clean_text(query)[:QUERY_LIMIT]
+        if query:
+            entries = [hit.entry for hit in self.lookup.search(query, limit=limit)]
+        else:
+            ids = [i for i in popular if i in self.kb.by_id]
+            ids += [e.id for c in ("akuisisi", "retensi", "ekspansi") for e in self.kb.in_category(c) if e.id not in ids]
+            entries = [self.kb.by_id[i] for i in ids[:limit]]
+        return [Reply("card.j2", {"entry": e, "others": []}) for e in entries]
+
     def search_reply(self, query: str) -> tuple[list[Hit], Reply]:
         """One lookup answer outside a conversation (the CLI, inline queries)."""
         hits = self.lookup.search(query[:QUERY_LIMIT], limit=3)
         if hits:
-            return hits, Reply("card.j2", {"entry": hits[0].entry, "others": [h.entry for h in hits[1:]]})
+            return hits, self.card(hits)
         return hits, Reply("search_empty.j2", {"query": query[:QUERY_LIMIT]})
 
     # ---- asking
@@ -592,7 +735,20 @@ class Coach:
     def _plan_reply(self, s: Session, added: list[str] | None = None, finished: bool = False) -> Reply:
         context = self._context(s)
         context.update(added=added or [], finished=finished)
-        return Reply("plan.j2", context, self._finished_buttons() if finished else ())
+        rows: tuple[tuple[Button, ...], ...] = ()
+        if s.plan:
+            b = self.flow.buttons
+            rows = ((Button(b["plan_picture"], "c:rencana_png"), Button(b["plan_pdf"], "c:rencana_pdf")),)
+            if not s.reminders:
+                rows += (self._reminder_choices(),)
+        return Reply("plan.j2", context, rows + (self._finished_buttons() if finished else ()))
+
+    def _plan_file_asked(self, args: str) -> str | None:
+        words = set(_simplify(args).split())
+        for kind, names in self.flow.data["plan_file_words"].items():
+            if words & set(names):
+                return kind
+        return None
 
     # ---- derived data for templates
 
@@ -659,6 +815,8 @@ class Coach:
             "relationships": [self.kb.by_id[r] for r in a.get("hubungan", []) if r in self.kb.by_id],
             "plan": [(self.kb.by_id[item["id"]], item) for item in s.plan if item["id"] in self.kb.by_id],
             "labels": self.flow.options,
+            "status_labels": self.flow.data["plan_status"],
+            "reminders": [checkins.wib_text(r["due"]) for r in sorted(s.reminders, key=lambda r: r["due"])],
             "step_names": self.flow.steps,
         }
         if s.step == "hubungan":

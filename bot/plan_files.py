@@ -15,7 +15,7 @@ import yaml
 
 from .knowledge import MOTIVATIONS, SEGMENT_ENTRY
 
-if TYPE_CHECKING:  # only for annotations: importing bot.conversation here would be circular-prone
+if TYPE_CHECKING:  # annotations only: bot.conversation (or the service) may import this module
     from .conversation import Coach, Session
 
 # The font, shipped as a wheel on PyPI (font-source-sans-pro, SIL OFL): Latin with all Indonesian
@@ -116,7 +116,7 @@ def _status(value: str) -> Status:
     return Status(value, spec["label"], spec["background"], spec["text"])
 
 
-def plan_sheet(coach: "Coach", session: "Session") -> PlanSheet:
+def plan_sheet(coach: Coach, session: Session) -> PlanSheet:
     """What to draw for one owner; never raises for a well-formed session (see PlanSheet.empty)."""
     words = _words()
     kb, flow = coach.kb, coach.flow

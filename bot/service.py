@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, replace
+from typing import Callable
 
-from . import render, stats
+from . import checkins, render, stats
 from .conversation import Action, Coach, Reply
 from .storage import Storage
 
@@ -31,7 +32,8 @@ class Outgoing:
 class OutFile:
     filename: str
     data: bytes
-    caption: str = ""   # Telegram HTML
+    caption: str = ""     # Telegram HTML
+    picture: bool = False  # best shown as a photo (the channel may fall back to a document)
 
 
 def payloads(replies: list[Reply], edit_message_id: int | None = None) -> list[dict]:
@@ -59,10 +61,13 @@ def wib(timestamp: float | None) -> str:
 
 
 class CoachService:
-    def __init__(self, coach: Coach, storage: Storage, admin_ids: frozenset[int] = frozenset()):
+    def __init__(self, coach: Coach, storage: Storage, admin_ids: frozenset[int] = frozenset(),
+                 clock: Callable[[], float] = time.time, quiet_hours: tuple[int, int] | None = checkins.QUIET_HOURS):
         self.coach = coach
         self.storage = storage
         self.admin_ids = admin_ids
+        self.clock = clock   # tests pass their own, to cross days and quiet hours without sleeping
+        self.quiet_hours = quiet_hours
 
     def handle(self, owner_id: int, chat_id: int, action: Action, update_id: int | None = None,
                first_name: str = "", edit_message_id: int | None = None) -> list[Outgoing]:
@@ -70,11 +75,12 @@ class CoachService:
         session, last_update = self.storage.load(owner_id)
         if update_id is not None and update_id <= last_update:
             return []
-        outcome = self.coach.handle(session, replace(action, operator=owner_id in self.admin_ids))
+        now = self.clock()
+        outcome = self.coach.handle(session, replace(action, operator=owner_id in self.admin_ids, now=now))
         replies = [self._with_records(owner_id, reply) for reply in outcome.replies]
         messages = payloads(replies, edit_message_id)
         ids = self.storage.save(owner_id, chat_id, outcome.session, outcome.events, messages,
-                                update_id=update_id, first_name=first_name)
+                                update_id=update_id, first_name=first_name, now=now)
         return [Outgoing.from_payload(i, chat_id, m) for i, m in zip(ids, messages)]
 
     def _with_records(self, owner_id: int, reply: Reply) -> Reply:
@@ -87,8 +93,7 @@ class CoachService:
                        "lookups": stored["lookups"], "events": stored["events"]}
             return replace(reply, context={**reply.context, "stored": summary})
         if reply.attachment == "statistik":
-            return replace(reply, context={**reply.context, "stats": stats.compute(self.storage),
-                                           "step_names": self.coach.flow.steps})
+            return replace(reply, context={**reply.context, **self.stats_context()})
         return reply
 
     def file(self, owner_id: int, kind: str) -> OutFile | None:
@@ -100,7 +105,51 @@ class CoachService:
             return OutFile(names["datasaya"]["filename"],
                            json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"),
                            names["datasaya"]["caption"])
+        if kind in ("rencana_png", "rencana_pdf"):
+            from . import plan_files   # imaging libraries load only when a file is asked for
+            session, _ = self.storage.load(owner_id)
+            if session is None or not session.plan:
+                return None
+            sheet = plan_files.plan_sheet(self.coach, session)
+            data = plan_files.plan_png(sheet) if kind == "rencana_png" else plan_files.plan_pdf(sheet)
+            return OutFile(names[kind]["filename"], data, names[kind]["caption"], picture=kind == "rencana_png")
+        if kind == "statistik":
+            from . import charts
+            return OutFile(names[kind]["filename"], charts.funnel_png(self.funnel(), names[kind]["title"]),
+                           names[kind]["caption"], picture=True)
         return None
+
+    def stats_context(self) -> dict:
+        """What stats.j2 shows (Telegram's /statistik and `umkm-coach stats` alike)."""
+        return {"stats": stats.compute(self.storage, self.clock()), "step_names": self.coach.flow.steps,
+                "titles": {e.id: e.title for e in self.coach.kb.entries},
+                "status_labels": self.coach.flow.data["plan_status"]}
+
+    def funnel(self) -> list[tuple[str, int]]:
+        """The funnel with the steps' names, for the chart."""
+        steps = self.coach.flow.steps
+        return [(steps.get(step, self.coach.flow.data["funnel_done"]), n)
+                for step, n in stats.compute(self.storage).funnel]
+
+    def send_due_checkins(self) -> list[int]:
+        """Queue every check-in due now (none in the quiet hours); return the owners who got one.
+
+        Each goes out once: the reminder leaves the session in the same commit that queues its messages.
+        """
+        now = self.clock()
+        if checkins.is_quiet(now, self.quiet_hours):
+            return []
+        owners = []
+        for owner_id, chat_id in self.storage.due_checkins(now):
+            if self.handle(owner_id, chat_id, Action("checkin")):
+                owners.append(owner_id)
+        return owners
+
+    def inline(self, query: str) -> list[tuple[str, str, str, str]]:
+        """(id, title, description, card HTML) for an inline query."""
+        cards = self.coach.inline_cards(query, self.storage.popular_tactics())
+        return [(c.context["entry"].id, c.context["entry"].title, c.context["entry"].summary,
+                 render.split_message(render.html_message(c.template, **c.context))[0]) for c in cards]
 
     def notice(self, owner_id: int, chat_id: int, template: str, **context) -> list[Outgoing]:
         """A reply outside the flow (unsupported message, error): queued like any other, state untouched."""

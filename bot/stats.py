@@ -20,6 +20,17 @@ class Stats:
     owners_with_plan: int
     top_questions: list[tuple[str, int]]
     missed_questions: list[tuple[str, int]]   # found nothing: what to add to the knowledge next
+    feedback: list[tuple[str, int, int]]      # (tactic, 👍, 👎), most rated first
+    checkins: list[tuple[str, dict[str, int]]]  # (tactic, {status: owners}), latest answer per owner
+    checkins_sent: int
+
+    def as_json(self) -> dict:
+        return {"pemilik": self.owners, "aktif_hari": {str(d): n for d, n in self.active.items()},
+                "corong": dict(self.funnel), "rencana_dibuat": self.plans_made,
+                "pemilik_dengan_rencana": self.owners_with_plan,
+                "pertanyaan_teratas": dict(self.top_questions), "pertanyaan_tanpa_jawaban": dict(self.missed_questions),
+                "masukan": {t: {"membantu": up, "kurang": down} for t, up, down in self.feedback},
+                "hasil_cek": dict(self.checkins), "cek_terkirim": self.checkins_sent}
 
 
 def compute(storage: Storage, now: float | None = None) -> Stats:
@@ -50,5 +61,16 @@ def compute(storage: Storage, now: float | None = None) -> Stats:
                           f"GROUP BY q ORDER BY n DESC, q LIMIT {TOP}")
         return [(q, n) for q, n in rows.fetchall()]
 
+    feedback = db.execute(
+        "SELECT json_extract(detail, '$.tactic') AS t, SUM(json_extract(detail, '$.useful') = 1), "
+        "SUM(json_extract(detail, '$.useful') = 0) FROM events WHERE kind = 'feedback' "
+        "GROUP BY t ORDER BY COUNT(*) DESC, t").fetchall()
+    outcomes: dict[str, dict[str, int]] = {}
+    for tactic, status, count in db.execute("SELECT tactic_id, status, COUNT(*) FROM plans "
+                                            "WHERE status != 'direncanakan' GROUP BY tactic_id, status"):
+        outcomes.setdefault(tactic, {})[status] = count
+    sent = db.execute("SELECT COUNT(*) FROM events WHERE kind = 'checkin_sent'").fetchone()[0]
     return Stats(owners, active, funnel, plans_made, with_plan,
-                 questions("best_id IS NOT NULL"), questions("best_id IS NULL"))
+                 questions("best_id IS NOT NULL"), questions("best_id IS NULL"),
+                 [(t, up, down) for t, up, down in feedback],
+                 sorted(outcomes.items(), key=lambda item: (-sum(item[1].values()), item[0])), sent)

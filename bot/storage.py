@@ -42,6 +42,14 @@ def m001_initial(db: Database) -> None:
     db["outbox"].create_index(["owner_id"])
 
 
+@migrations()
+def m002_checkins(db: Database) -> None:
+    # When the owner's earliest check-in is due (the reminders themselves live in the session):
+    # the scheduler finds due owners through this index, never by scanning sessions.
+    db["owners"].add_column("next_checkin", float)
+    db["owners"].create_index(["next_checkin"])
+
+
 def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only (it holds owners' business details)."""
     if path.exists():
@@ -79,24 +87,28 @@ class Storage:
         return (Session.from_dict(state) if state else None), row[1] or 0
 
     def save(self, owner_id: int, chat_id: int, session: Session, events: Iterable[dict] = (),
-             replies: Iterable[dict] = (), update_id: int | None = None, first_name: str = "") -> list[int]:
+             replies: Iterable[dict] = (), update_id: int | None = None, first_name: str = "",
+             now: float | None = None) -> list[int]:
         """Commit the new state, its events and the replies to send, atomically; return outbox ids."""
-        now = time.time()
+        now = time.time() if now is None else now
         state = json.dumps(session.to_dict(), ensure_ascii=False)
         events = list(events)
         if any(event.get("kind") == "forget" for event in events):
             with self.db.atomic():
                 self.forget(owner_id)
                 return self.enqueue(owner_id, chat_id, replies)
+        next_checkin = min((r["due"] for r in session.reminders), default=None)
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO owners (id, chat_id, first_name, state, step, last_update_id, active, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) "
+                "created_at, updated_at, next_checkin) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET chat_id = excluded.chat_id, state = excluded.state, "
                 "step = excluded.step, active = 1, updated_at = excluded.updated_at, "
+                "next_checkin = excluded.next_checkin, "
                 "last_update_id = MAX(owners.last_update_id, excluded.last_update_id), "
                 "first_name = COALESCE(NULLIF(excluded.first_name, ''), owners.first_name)",
-                [owner_id, chat_id, first_name[:64], state, session.step, update_id or 0, now, now])
+                [owner_id, chat_id, first_name[:64], state, session.step, update_id or 0, now, now,
+                 next_checkin])
             for event in events:
                 self._record(owner_id, now, event)
             return self.enqueue(owner_id, chat_id, replies)
@@ -113,6 +125,9 @@ class Storage:
                     "INSERT INTO plans (owner_id, tactic_id, motivation, status, created_at, updated_at) "
                     "VALUES (?, ?, ?, 'direncanakan', ?, ?) ON CONFLICT(owner_id, tactic_id) DO NOTHING",
                     [owner_id, tactic_id, event.get("motivasi"), now, now])
+        if kind == "checkin_answer":
+            self.db.execute("UPDATE plans SET status = ?, updated_at = ? WHERE owner_id = ? AND tactic_id = ?",
+                            [event["status"], now, owner_id, event["tactic"]])
         detail = {k: v for k, v in event.items() if k != "kind"}
         self.db.execute("INSERT INTO events (owner_id, ts, kind, detail) VALUES (?, ?, ?, ?)",
                         [owner_id, now, kind, json.dumps(detail, ensure_ascii=False)])
@@ -146,6 +161,20 @@ class Storage:
 
     def drop_pending(self, owner_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE owner_id = ?", [owner_id])
+
+    def due_checkins(self, now: float) -> list[tuple[int, int]]:
+        """(owner, chat) of active owners with a check-in due by `now`."""
+        rows = self.db.execute("SELECT id, chat_id FROM owners WHERE next_checkin <= ? AND active = 1 "
+                               "ORDER BY next_checkin", [now])
+        return [(r[0], r[1]) for r in rows.fetchall()]
+
+    def popular_tactics(self, limit: int = 10) -> list[str]:
+        """Tactic ids owners use most: put in plans and found by quick questions."""
+        rows = self.db.execute(
+            "SELECT id, SUM(n) AS n FROM (SELECT tactic_id AS id, COUNT(*) AS n FROM plans GROUP BY tactic_id "
+            "UNION ALL SELECT best_id, COUNT(*) FROM lookups WHERE best_id IS NOT NULL GROUP BY best_id) "
+            "GROUP BY id ORDER BY n DESC, id LIMIT ?", [limit])
+        return [r[0] for r in rows.fetchall()]
 
     def set_active(self, owner_id: int, active: bool) -> None:
         self.db.execute("UPDATE owners SET active = ? WHERE id = ?", [int(active), owner_id])

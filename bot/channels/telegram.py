@@ -7,11 +7,12 @@ import re
 from urllib.parse import urlparse
 
 from telegram import (BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton,
-                      InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update)
+                      InlineKeyboardMarkup, InlineQueryResultArticle, InputFile, InputTextMessageContent,
+                      LinkPreviewOptions, Update)
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
-                          CommandHandler, ContextTypes, MessageHandler, filters)
+                          CommandHandler, ContextTypes, InlineQueryHandler, MessageHandler, filters)
 from telegram.request import BaseRequest
 
 from .. import render
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 4            # per message per delivery round; what is left waits in the outbox
 RETRY_BASE_SECONDS = 0.5
 OUTBOX_SWEEP_SECONDS = 5.0   # how often replies stuck by network trouble are tried again
+CHECKIN_SECONDS = 30.0        # how often due check-ins are looked for
+INLINE_CACHE_SECONDS = 300   # the knowledge changes only with a deploy
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -105,9 +108,19 @@ class TelegramChannel:
     async def _send_once(self, bot, owner_id: int, message: Outgoing) -> None:
         if message.file:
             made = self.service.file(owner_id, message.file)
-            if made is not None:
-                await bot.send_document(message.chat_id, InputFile(made.data, filename=made.filename),
-                                        caption=made.caption or None, parse_mode=ParseMode.HTML)
+            if made is None:
+                return
+            upload = InputFile(made.data, filename=made.filename)
+            if made.picture:
+                try:
+                    await bot.send_photo(message.chat_id, upload, caption=made.caption or None,
+                                         parse_mode=ParseMode.HTML)
+                    return
+                except BadRequest as exc:   # e.g. a very tall plan: Telegram limits photos' proportions
+                    log.info("picture refused as a photo (%s); sent as a file", exc.message)
+                    upload = InputFile(made.data, filename=made.filename)
+            await bot.send_document(message.chat_id, upload, caption=made.caption or None,
+                                    parse_mode=ParseMode.HTML)
             return
         if message.edit_message_id:
             try:
@@ -126,6 +139,11 @@ class TelegramChannel:
     async def sweep(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Send what a crash or a network outage left in the outbox."""
         for owner_id in self.service.storage.pending_owners():
+            await self.deliver(context.bot, owner_id)
+
+    async def send_checkins(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Queue due check-ins (also those missed while the bot was down), then deliver them."""
+        for owner_id in self.service.send_due_checkins():
             await self.deliver(context.bot, owner_id)
 
     # ---- handlers
@@ -175,6 +193,18 @@ class TelegramChannel:
         source = query.message.message_id if query.message else None
         await self._run(update, context, Action("button", data=query.data or ""), edit_message_id=source)
 
+    async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.inline_query
+        results = [InlineQueryResultArticle(
+            id=entry_id, title=title, description=render.cut(summary, 120),
+            input_message_content=InputTextMessageContent(card, parse_mode=ParseMode.HTML,
+                                                          link_preview_options=NO_PREVIEW))
+            for entry_id, title, summary, card in self.service.inline(query.query or "")]
+        try:
+            await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+        except TelegramError as exc:   # the owner typed on: this query is already stale
+            log.info("could not answer an inline query: %s", exc)
+
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None or chat.type != ChatType.PRIVATE:
@@ -204,6 +234,7 @@ class TelegramChannel:
                 log.info("no operator menu for %s yet: %s", admin_id, exc)
         if app.job_queue:
             app.job_queue.run_repeating(self.sweep, interval=OUTBOX_SWEEP_SECONDS, first=0.1)
+            app.job_queue.run_repeating(self.send_checkins, interval=CHECKIN_SECONDS, first=1.0)
 
 
 def build_application(service: CoachService, settings: Settings, request: BaseRequest | None = None,
@@ -223,6 +254,7 @@ def build_application(service: CoachService, settings: Settings, request: BaseRe
     app.add_handler(MessageHandler(only_messages & filters.COMMAND, channel.on_unknown_command))
     app.add_handler(MessageHandler(only_messages & filters.TEXT, channel.on_text))
     app.add_handler(CallbackQueryHandler(channel.on_button))
+    app.add_handler(InlineQueryHandler(channel.on_inline))
     app.add_handler(MessageHandler(only_messages & ~filters.TEXT, channel.on_unsupported))
     app.add_error_handler(channel.on_error)
     app.bot_data["channel"] = channel

@@ -1,0 +1,167 @@
+"""Check-ins: asked after N days, once, never in the quiet hours (21:00-07:00 WIB), across restarts."""
+from __future__ import annotations
+
+import calendar
+
+import pytest
+
+from bot import checkins
+from bot.conversation import Action
+from bot.service import CoachService
+from bot.storage import Storage
+from tests.test_channels import SCRIPT, core_action
+
+OWNER = 51
+DAY = 86400
+
+
+def wib(day: int, hour: int, minute: int = 0) -> float:
+    """Unix time of 2026-11-<day> hour:minute in Western Indonesian Time."""
+    return calendar.timegm((2026, 11, day, hour, minute, 0)) - 7 * 3600
+
+
+class Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock(wib(23, 10))   # a Monday morning
+
+
+@pytest.fixture
+def service(coach, storage, clock):
+    return CoachService(coach, storage, clock=clock)
+
+
+def finish_plan(service: CoachService, owner: int = OWNER) -> None:
+    for line in SCRIPT:
+        service.handle(owner, owner, core_action(line))
+
+
+def texts(messages) -> str:
+    return "\n".join(m.text for m in messages)
+
+
+def buttons(messages) -> list[str]:
+    return [data for m in messages for row in m.buttons for _, data in row]
+
+
+@pytest.mark.parametrize("hour, minute, quiet", [(20, 59, False), (21, 0, True), (23, 30, True),
+                                                 (3, 0, True), (6, 59, True), (7, 0, False), (12, 0, False)])
+def test_quiet_hours_are_21_to_7_wib(hour, minute, quiet):
+    assert checkins.is_quiet(wib(24, hour, minute)) is quiet
+
+
+def test_a_reminder_falling_in_the_quiet_hours_moves_to_7_am():
+    assert checkins.due_at(wib(23, 22, 30), 3) == wib(27, 7)
+    assert checkins.due_at(wib(23, 3, 0), 1) == wib(24, 7)
+    assert checkins.due_at(wib(23, 10, 0), 3) == wib(26, 10)
+
+
+def test_finished_plan_offers_reminders_and_a_check_in_comes_once(service, clock):
+    finish_plan(service)
+    last = service.pending(OWNER)
+    assert {"r:3", "r:7", "r:14"} <= set(buttons(last))
+    confirm = service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    assert "Kamis, 26-11-2026 pukul 10.00 WIB" in texts(confirm)
+
+    clock.now = wib(26, 9, 59)
+    assert service.send_due_checkins() == []
+    clock.now = wib(26, 10, 0)
+    assert service.send_due_checkins() == [OWNER]
+    asked = service.pending(OWNER)[-4:]
+    assert "Sudah 3 hari" in asked[0].text
+    assert [b.split(":")[2] for b in buttons(asked[1:2])] == ["belum", "jalan", "berhasil", "tidak_cocok"]
+    assert sum("Sudah dicoba" in m.text for m in asked) == 3
+    clock.now = wib(26, 10, 5)
+    assert service.send_due_checkins() == []   # never twice
+
+
+def test_a_check_in_missed_while_stopped_goes_out_late_once_after_restart(coach, tmp_path, clock):
+    path = tmp_path / "coach.db"
+    first = CoachService(coach, Storage(path), clock=clock)
+    finish_plan(first)
+    first.handle(OWNER, OWNER, Action("button", data="r:7"))
+    first.storage.close()                       # the bot is down for the due moment ...
+    clock.now = wib(30, 16)                     # ... and comes back a day late
+    second = CoachService(coach, Storage(path), clock=clock)
+    assert second.send_due_checkins() == [OWNER]
+    assert second.send_due_checkins() == []
+    second.storage.close()
+    third = CoachService(coach, Storage(path), clock=clock)   # another restart: still not again
+    assert third.send_due_checkins() == []
+    third.storage.close()
+
+
+def test_due_in_the_quiet_hours_waits_until_7(service, clock):
+    finish_plan(service)
+    service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    clock.now = wib(26, 21, 30)                 # due since 10:00, but it is evening now
+    assert service.send_due_checkins() == []
+    clock.now = wib(27, 6, 59)
+    assert service.send_due_checkins() == []
+    clock.now = wib(27, 7, 0)
+    assert service.send_due_checkins() == [OWNER]
+
+
+def test_answers_update_the_plan_and_not_suitable_offers_the_next_best(service, clock):
+    finish_plan(service)
+    service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    clock.now = wib(26, 11)
+    service.send_due_checkins()
+    plan = service.storage.load(OWNER)[0].plan
+    first, second = plan[0]["id"], plan[1]["id"]
+    service.handle(OWNER, OWNER, Action("button", data=f"k:{first}:berhasil"))
+    reply = service.handle(OWNER, OWNER, Action("button", data=f"k:{second}:tidak_cocok"))
+    add = [b for b in buttons(reply) if b.endswith(":tambah")]
+    assert "Sebagai gantinya" in texts(reply) and len(add) == 1
+    new_id = add[0].split(":")[1]
+    assert new_id not in {item["id"] for item in plan}
+    shown = service.handle(OWNER, OWNER, Action("button", data=add[0]))
+    session = service.storage.load(OWNER)[0]
+    statuses = {item["id"]: item["status"] for item in session.plan}
+    assert statuses[first] == "berhasil" and statuses[second] == "tidak_cocok"
+    assert statuses[new_id] == "direncanakan" and len(session.plan) == 4
+    assert "Berhasil" in texts(shown) and "Tidak cocok" in texts(shown)
+    stored = dict(service.storage.db.execute("SELECT tactic_id, status FROM plans WHERE owner_id = ?",
+                                             [OWNER]).fetchall())
+    assert stored[first] == "berhasil" and stored[new_id] == "direncanakan"
+    # settled tactics are not asked about at the next check-in
+    service.handle(OWNER, OWNER, Action("button", data="r:7"))
+    clock.now = wib(30, 11)
+    service.send_due_checkins()
+    asked = [m.text for m in service.pending(OWNER) if "Sudah dicoba" in m.text][-2:]
+    assert len(asked) == 2 and not any(service.coach.kb.by_id[first].title.split(":")[0] in t for t in asked)
+
+
+def test_pengingat_lists_and_cancels(service, clock):
+    finish_plan(service)
+    service.handle(OWNER, OWNER, Action("text", text="ingatkan 5 hari lagi"))
+    listing = service.handle(OWNER, OWNER, Action("command", name="pengingat"))
+    assert "Sabtu, 28-11-2026 pukul 10.00 WIB" in texts(listing)
+    cancel = [b for b in buttons(listing) if b.startswith("r:x:")]
+    assert len(cancel) == 1
+    after = service.handle(OWNER, OWNER, Action("button", data=cancel[0]))
+    assert "Belum ada pengingat" in texts(after)
+    clock.now = wib(29, 10)
+    assert service.send_due_checkins() == []
+
+
+def test_no_check_in_for_an_owner_who_blocked_the_bot(service, clock):
+    finish_plan(service)
+    service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    service.storage.set_active(OWNER, False)
+    clock.now = wib(27, 10)
+    assert service.send_due_checkins() == []
+
+
+def test_reminders_need_a_plan(service):
+    service.handle(OWNER, OWNER, Action("start"))
+    reply = service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    assert service.storage.load(OWNER)[0].reminders == []
+    assert "sudah tidak berlaku" in texts(reply) and "nama usaha" in texts(reply)
