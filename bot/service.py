@@ -131,8 +131,8 @@ class CoachService:
         return [(steps.get(step, self.coach.flow.data["funnel_done"]), n)
                 for step, n in stats.compute(self.storage).funnel]
 
-    def send_due_checkins(self) -> list[int]:
-        """Queue every check-in due now (none in the quiet hours); return the owners who got one.
+    def send_due_checkins(self, only: int | None = None) -> list[int]:
+        """Queue every check-in due now (or only `only`'s; none in the quiet hours); return who got one.
 
         Each goes out once: the reminder leaves the session in the same commit that queues its messages.
         """
@@ -141,6 +141,8 @@ class CoachService:
             return []
         owners = []
         for owner_id, chat_id in self.storage.due_checkins(now):
+            if only is not None and owner_id != only:
+                continue
             if self.handle(owner_id, chat_id, Action("checkin")):
                 owners.append(owner_id)
         return owners

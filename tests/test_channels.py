@@ -81,3 +81,28 @@ def _message(update_id: int, user_id: int, text: str) -> dict:
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {"update_id": update_id, "message": message}
+
+
+def test_console_writes_the_plan_files_and_shows_a_due_check_in(coach, tmp_path, monkeypatch):
+    """`umkm-coach chat`: the plan as PNG and PDF in the working folder; a check-in due since the last run."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    monkeypatch.chdir(tmp_path)
+    clock = [time.time()]
+    service = CoachService(coach, Storage(tmp_path / "console.db"), clock=lambda: clock[0], quiet_hours=None)
+    output = io.StringIO()
+    lines = SCRIPT[1:] + ["/rencana gambar", "/rencana pdf", "ingatkan 3 hari lagi"]
+    console.run(service, input=io.StringIO("\n".join(lines) + "\n"), output=output)
+    text = output.getvalue()
+    assert f"Disimpan di: {tmp_path / 'rencana-aksi.png'}" in text
+    assert Image.open(tmp_path / "rencana-aksi.png").width == 1080
+    assert "Toko Kue Melati" in PdfReader(str(tmp_path / "rencana-aksi.pdf")).pages[0].extract_text()
+
+    clock[0] += 3 * 86400 + 60
+    later = io.StringIO()
+    console.run(service, input=io.StringIO("1\n"), output=later)
+    assert later.getvalue().count("Sudah dicoba") == 3
+    again = io.StringIO()
+    console.run(service, input=io.StringIO(""), output=again)
+    assert "Sudah dicoba" not in again.getvalue()

@@ -1,11 +1,18 @@
 """`umkm-coach telegram` as a real process against the fake Bot API: /start to a plan, killed midway."""
 from __future__ import annotations
 
+import io
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from PIL import Image
+from pypdf import PdfReader
 
 
 from tests.fakebotapi import FakeBotAPI
@@ -14,7 +21,10 @@ OWNER = 4242
 
 
 def start_bot(api: FakeBotAPI, db: Path, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_URL=api.url, COACH_DB=str(db))
+    # Quiet hours off: the check-in below must arrive whatever the hour in Jakarta when CI runs
+    # (tests/test_checkins.py covers the quiet hours with a clock of its own).
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_URL=api.url, COACH_DB=str(db),
+               COACH_QUIET_HOURS="off")
     env.pop("WEBHOOK_URL", None)
     return subprocess.Popen([sys.executable, "-m", "bot", "telegram"], env=env, cwd=db.parent,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
@@ -49,6 +59,30 @@ def press(api: FakeBotAPI, data: str, next_question: str) -> dict:
     after = last_id(api)
     api.press_button(OWNER, message["message_id"], data)
     return wait_for_question(api, next_question, after)
+
+
+def days_pass(db: Path, owner: int) -> None:
+    """While the bot is stopped, its owner's reminder falls due (as if the days had gone by)."""
+    with sqlite3.connect(db) as conn:
+        state = json.loads(conn.execute("SELECT state FROM owners WHERE id = ?", [owner]).fetchone()[0])
+        assert state["reminders"], "no reminder was set"
+        for reminder in state["reminders"]:
+            reminder["due"] = time.time() - 60
+        conn.execute("UPDATE owners SET state = ?, next_checkin = ? WHERE id = ?",
+                     [json.dumps(state), time.time() - 60, owner])
+
+
+def checkin_questions(api: FakeBotAPI) -> list[dict]:
+    return [m for m in api.sent(OWNER) if "Sudah dicoba" in (m["plain_text"] or "")]
+
+
+def outbox_empty(db: Path) -> bool:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+
+
+def said(api: FakeBotAPI, words: str) -> bool:
+    return any(words in (m["plain_text"] or "") for m in api.sent(OWNER))
 
 
 def test_start_to_plan_with_kill_and_restart(tmp_path):
@@ -88,14 +122,44 @@ def test_start_to_plan_with_kill_and_restart(tmp_path):
             api.press_button(OWNER, tactics["message_id"], "a:taktik:selesai")
             assert api.wait_for(lambda a: any("Rencana aksi" in m["plain_text"] and m["message_id"] > after
                                               for m in a.sent(OWNER)), timeout=20)
+
+            # the plan as a picture and a document, then a check-in in 3 days
+            plan = next(m for m in reversed(api.sent(OWNER)) if "c:rencana_png" in buttons(m))
+            api.press_button(OWNER, plan["message_id"], "c:rencana_png")
+            api.press_button(OWNER, plan["message_id"], "c:rencana_pdf")
+            assert api.wait_for(lambda a: any(m.get("document") for m in a.sent(OWNER)), timeout=30)
+            api.press_button(OWNER, plan["message_id"], "r:3")
+            assert api.wait_for(lambda a: said(a, "3 hari lagi"), timeout=20)
+
+            bot.send_signal(signal.SIGKILL)   # down while the check-in falls due
+            bot.wait()
+            days_pass(db, OWNER)
+            bot = start_bot(api, db, log)
+            assert api.wait_for(lambda a: len(checkin_questions(a)) == 3, timeout=30)
+            # Kill once more, after the bot has recorded its sends (a kill in the instant between
+            # Telegram's OK and that record re-sends one message: delivery is at-least-once).
+            assert api.wait_for(lambda a: outbox_empty(db), timeout=20)
+            bot.send_signal(signal.SIGKILL)   # the check-in itself must not come twice
+            bot.wait()
+            bot = start_bot(api, db, log)
+            api.send_text(OWNER, "/statistik")
+            assert api.wait_for(lambda a: said(a, "khusus untuk pengelola"), timeout=30)
+            time.sleep(2)   # the check-in job runs 1 s after start: give it the chance to misbehave
         finally:
             bot.send_signal(signal.SIGKILL)
             bot.wait()
-        texts = [m["plain_text"] for m in api.sent(OWNER)]
-        plan_text = next(t for t in reversed(texts) if "Rencana aksi" in t)
+        texts = [m["plain_text"] or "" for m in api.sent(OWNER)]
+        plan_text = next(t for t in reversed(texts) if "📋 Rencana aksi" in t)
         assert '<b>Toko</b> & "Anak" <script>' in plan_text
         assert "Kelompok khusus" in plan_text and plan_text.count("✅") == 3
         assert "Hubungan:" in plan_text
+        picture = next(m["photo"] for m in api.sent(OWNER) if m.get("photo"))
+        document = next(m["document"] for m in api.sent(OWNER) if m.get("document"))
+        assert Image.open(io.BytesIO(picture["bytes"])).size[0] == 1080
+        assert document["filename"].endswith(".pdf")
+        assert "Toko" in PdfReader(io.BytesIO(document["bytes"])).pages[0].extract_text()
+        assert len(checkin_questions(api)) == 3
+        assert sum("Bagaimana kabar rencana" in (m["plain_text"] or "") for m in api.sent(OWNER)) == 1
         assert api.errors == [], api.errors
         callbacks = [c for c in api.calls if c[0] == "answerCallbackQuery"]
         assert len(callbacks) >= 9

@@ -57,6 +57,8 @@ def run(service: CoachService, input: TextIO = sys.stdin, output: TextIO = sys.s
     output.write(render.to_plain(render.html_message("console_intro.j2")) + "\n\n")
     service.storage.drop_pending(CONSOLE_OWNER)   # a killed run's unshown replies: /start shows the step again
     buttons = _show(service.handle(CONSOLE_OWNER, CONSOLE_OWNER, Action("start")), output, service)
+    if service.send_due_checkins(only=CONSOLE_OWNER):   # a check-in fell due since the last run
+        buttons = _show(service.pending(CONSOLE_OWNER), output, service) or buttons
     while True:
         if interactive:
             output.write("> ")
