@@ -12,7 +12,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from . import checkins
-from .knowledge import FITS_VALUES, RELATIONSHIPS, SEGMENT_ENTRY, KnowledgeBase
+from .knowledge import FITS_VALUES, MOTIVATIONS, RELATIONSHIPS, SEGMENT_ENTRY, KnowledgeBase
 from .lookup import Hit, Lookup
 from .render import short_title
 from .recommend import Profile, Recommendation, relationships, tactics
@@ -679,7 +679,7 @@ class Coach:
             entries = [hit.entry for hit in self.lookup.search(query, limit=limit)]
         else:
             ids = [i for i in popular if i in self.kb.by_id]
-            ids += [e.id for c in ("akuisisi", "retensi", "ekspansi") for e in self.kb.in_category(c) if e.id not in ids]
+            ids += [e.id for c in MOTIVATIONS for e in self.kb.in_category(c) if e.id not in ids]
             entries = [self.kb.by_id[i] for i in ids[:limit]]
         return [Reply("card.j2", {"entry": e, "others": []}) for e in entries]
 

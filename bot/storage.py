@@ -179,6 +179,11 @@ class Storage:
     def set_active(self, owner_id: int, active: bool) -> None:
         self.db.execute("UPDATE owners SET active = ? WHERE id = ?", [int(active), owner_id])
 
+    def chat_of(self, owner_id: int) -> int | None:
+        """The chat the owner last talked to the coach in (None for someone new)."""
+        row = self.db.execute("SELECT chat_id FROM owners WHERE id = ?", [owner_id]).fetchone()
+        return row[0] if row else None
+
     def is_active(self, owner_id: int) -> bool:
         row = self.db.execute("SELECT active FROM owners WHERE id = ?", [owner_id]).fetchone()
         return row is None or bool(row[0])

@@ -132,6 +132,7 @@ def test_telegram_sends_the_json_file_and_deletes_on_button(coach, tmp_path):
     asyncio.run(run())
     assert errors == []
     (filename, content), = request.files(42)
-    assert filename.endswith(".json") and json.loads(content)["owners"][0]["state"]["answers"]["nama"] == "Toko Kue Melati"
+    assert filename.endswith(".json")
+    assert json.loads(content)["owners"][0]["state"]["answers"]["nama"] == "Toko Kue Melati"
     assert "sudah kami hapus" in request.sent(42)[-1]["text"]
     assert rows_about(store, 42) == dict.fromkeys(OWNER_TABLES, 0)

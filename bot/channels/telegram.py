@@ -170,6 +170,8 @@ class TelegramChannel:
         name, _, target = word.partition("@")
         if target and target.lower() != (context.bot.username or "").lower():
             return   # a command for another bot in a group: not ours to answer
+        if not target and update.effective_chat.type != ChatType.PRIVATE:
+            return   # a bare unknown command in a group is most likely another bot's
         await self._run(update, context, Action("command", name=name[:40]))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -186,10 +188,17 @@ class TelegramChannel:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        user, chat = update.effective_user, update.effective_chat
+        notice = None
+        if chat is not None and chat.type != ChatType.PRIVATE and self.service.storage.chat_of(user.id) != chat.id:
+            # in a group, a button of a conversation the presser is not having here
+            notice = render.to_plain(render.html_message("not_your_button.j2", bot=context.bot.username or ""))
         try:
-            await query.answer()
+            await query.answer(notice)
         except TelegramError as exc:   # too old, or a network blip: the press is handled anyway
             log.info("could not answer a button press: %s", exc)
+        if chat is None or notice:
+            return   # under an inline-mode message (no chat to answer in), or someone else's button
         source = query.message.message_id if query.message else None
         await self._run(update, context, Action("button", data=query.data or ""), edit_message_id=source)
 
@@ -255,7 +264,9 @@ def build_application(service: CoachService, settings: Settings, request: BaseRe
     app.add_handler(MessageHandler(only_messages & filters.TEXT, channel.on_text))
     app.add_handler(CallbackQueryHandler(channel.on_button))
     app.add_handler(InlineQueryHandler(channel.on_inline))
-    app.add_handler(MessageHandler(only_messages & ~filters.TEXT, channel.on_unsupported))
+    # status updates (a pinned message, the auto-delete timer, members joining) are not said to the coach
+    app.add_handler(MessageHandler(only_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   channel.on_unsupported))
     app.add_error_handler(channel.on_error)
     app.bot_data["channel"] = channel
     return app
