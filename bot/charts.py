@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from .plan_files import _font_paths, drawable
+from .plan_files import font_paths, drawable
 
 WIDTH, BAR_HEIGHT, GAP, MARGIN, LABEL_WIDTH = 1080, 64, 22, 44, 400
 COLORS = {"page": "#FFFFFF", "bar": "#0E7C86", "done": "#12355B", "text": "#17202A", "muted": "#6B7785"}
@@ -13,7 +13,7 @@ def funnel_png(funnel: list[tuple[str, int]], title: str = "") -> bytes:
     """Horizontal bars, one per step, longest first; each labelled with its count and share of the first."""
     from PIL import Image, ImageDraw, ImageFont
 
-    paths = _font_paths()
+    paths = font_paths()
     regular, bold = ImageFont.truetype(paths["regular"], 32), ImageFont.truetype(paths["bold"], 40)
     top = MARGIN + (70 if title else 0)
     height = top + len(funnel) * (BAR_HEIGHT + GAP) + MARGIN

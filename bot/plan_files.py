@@ -107,13 +107,12 @@ def _without_icon(label: str) -> str:
     return re.sub(r"^[^\w(\"'“]+", "", str(label)).strip()
 
 
-def _status(value: str) -> Status:
+def _status(value: str, labels: Mapping[str, str]) -> Status:
+    """The status's label (as in the chat, from flow.yaml, without its icon) and chip colours."""
     words = _words()
-    spec = words["statuses"].get(value)
-    if spec is None:
-        other = words["status_unknown"]
-        return Status(value, str(value).replace("_", " ").capitalize(), other["background"], other["text"])
-    return Status(value, spec["label"], spec["background"], spec["text"])
+    colours = words["statuses"].get(value) or words["status_unknown"]
+    label = _without_icon(labels[value]) if value in labels else str(value).replace("_", " ").capitalize()
+    return Status(value, label, colours["background"], colours["text"])
 
 
 def plan_sheet(coach: Coach, session: Session) -> PlanSheet:
@@ -142,7 +141,7 @@ def plan_sheet(coach: Coach, session: Session) -> PlanSheet:
                 seen.add(s.key)
                 sources.append(SourceRef(s.title, s.author, s.url))
         tactic = Tactic(entry.id, entry.title, entry.summary, tuple(entry.steps), entry.example,
-                        _status(item.get("status") or "direncanakan"), tuple(sources))
+                        _status(item.get("status") or "direncanakan", flow.data["plan_status"]), tuple(sources))
         by_motive.setdefault(str(item.get("motivasi") or ""), []).append(tactic)
     motive_labels = option_labels.get("motivasi", {})
     order = [m for m in MOTIVATIONS if m in by_motive] + [m for m in by_motive if m not in MOTIVATIONS]
@@ -156,7 +155,7 @@ def plan_sheet(coach: Coach, session: Session) -> PlanSheet:
 # ----------------------------------------------------------------------------- fonts and text
 
 @lru_cache(maxsize=1)
-def _font_paths() -> Mapping[str, str]:
+def font_paths() -> Mapping[str, str]:
     try:
         folder = resources.files(FONT_PACKAGE).joinpath("files")
     except ModuleNotFoundError as exc:   # a broken install: say what is missing instead of drawing boxes
@@ -170,7 +169,7 @@ def _glyphs() -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
     sets = []
-    for path in _font_paths().values():
+    for path in font_paths().values():
         font = TTFont(path, lazy=True)
         sets.append(set(font.getBestCmap()))
         font.close()
@@ -209,7 +208,7 @@ class _Fonts:
     def __init__(self) -> None:
         from PIL import ImageFont
 
-        paths = _font_paths()
+        paths = font_paths()
         self._cache: dict[tuple[str, int], Any] = {}
         self._make = lambda style, size: ImageFont.truetype(paths[style], size)
 
@@ -456,7 +455,7 @@ def plan_pdf(sheet: PlanSheet) -> bytes:
     from fpdf.enums import XPos, YPos
 
     t = sheet.texts
-    paths = _font_paths()
+    paths = font_paths()
     name = _name(sheet)
     family = "SourceSans"
 
