@@ -98,25 +98,31 @@ class CoachService:
 
     def file(self, owner_id: int, kind: str) -> OutFile | None:
         """Make the file a queued message asks for, from what is stored now; None if there is nothing."""
+        make = self.file_maker(owner_id, kind)
+        return make() if make else None
+
+    def file_maker(self, owner_id: int, kind: str) -> Callable[[], OutFile] | None:
+        """Read what the file needs now; return the (slow, storage-free) drawing to run off the event loop."""
         names = self.coach.flow.data["files"]
         if kind == "datasaya":
-            data = {"dibuat": wib(time.time()), "keterangan": names["datasaya"]["note"],
+            data = {"dibuat": wib(self.clock()), "keterangan": names["datasaya"]["note"],
                     **self.storage.export(owner_id)}
-            return OutFile(names["datasaya"]["filename"],
-                           json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"),
-                           names["datasaya"]["caption"])
+            return lambda: OutFile(names[kind]["filename"], json.dumps(data, ensure_ascii=False, indent=1).encode(),
+                                   names[kind]["caption"])
         if kind in ("rencana_png", "rencana_pdf"):
             from . import plan_files   # imaging libraries load only when a file is asked for
             session, _ = self.storage.load(owner_id)
             if session is None or not session.plan:
                 return None
             sheet = plan_files.plan_sheet(self.coach, session)
-            data = plan_files.plan_png(sheet) if kind == "rencana_png" else plan_files.plan_pdf(sheet)
-            return OutFile(names[kind]["filename"], data, names[kind]["caption"], picture=kind == "rencana_png")
+            draw = plan_files.plan_png if kind == "rencana_png" else plan_files.plan_pdf
+            return lambda: OutFile(names[kind]["filename"], draw(sheet), names[kind]["caption"],
+                                   picture=kind == "rencana_png")
         if kind == "statistik":
             from . import charts
-            return OutFile(names[kind]["filename"], charts.funnel_png(self.funnel(), names[kind]["title"]),
-                           names[kind]["caption"], picture=True)
+            funnel = self.funnel()
+            return lambda: OutFile(names[kind]["filename"], charts.funnel_png(funnel, names[kind]["title"]),
+                                   names[kind]["caption"], picture=True)
         return None
 
     def stats_context(self) -> dict:

@@ -90,7 +90,9 @@ class TelegramChannel:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
             except BadRequest as exc:
-                if "not modified" not in exc.message.lower():   # else the owner has it already
+                if message.file:
+                    log.error("Telegram refused a file (%s); not sent", exc.message)
+                elif "not modified" not in exc.message.lower():   # else the owner has it already
                     log.error("Telegram refused a reply (%s); sent as plain text instead", exc.message)
                     try:
                         await bot.send_message(message.chat_id, render.to_plain(message.text)[:4096],
@@ -107,9 +109,10 @@ class TelegramChannel:
 
     async def _send_once(self, bot, owner_id: int, message: Outgoing) -> None:
         if message.file:
-            made = self.service.file(owner_id, message.file)
-            if made is None:
+            make = self.service.file_maker(owner_id, message.file)
+            if make is None:
                 return
+            made = await asyncio.to_thread(make)   # drawing a plan takes a moment: other owners go on
             upload = InputFile(made.data, filename=made.filename)
             if made.picture:
                 try:
