@@ -105,10 +105,12 @@ class Session:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping | None) -> "Session":
+    def from_dict(cls, data: Mapping | None, copy_values: bool = True) -> "Session":
+        """copy_values=False for data nobody else holds (just parsed from JSON): skips a deep copy."""
         if not data:
             return cls()
-        known = {k: copy.deepcopy(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        known = {k: copy.deepcopy(v) if copy_values else v for k, v in data.items()
+                 if k in cls.__dataclass_fields__}
         session = cls(**known)
         if session.step not in QUESTIONS:
             session.step = "nama"

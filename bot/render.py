@@ -17,7 +17,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("bot", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=False)
+                      keep_trailing_newline=False, auto_reload=False)   # templates change with a deploy
     env.filters["cut"] = cut
     env.filters["short"] = short_title
     return env

@@ -84,14 +84,15 @@ class Storage:
         if row is None:
             return None, 0
         state = json.loads(row[0]) if row[0] else None
-        return (Session.from_dict(state) if state else None), row[1] or 0
+        return (Session.from_dict(state, copy_values=False) if state else None), row[1] or 0
 
     def save(self, owner_id: int, chat_id: int, session: Session, events: Iterable[dict] = (),
              replies: Iterable[dict] = (), update_id: int | None = None, first_name: str = "",
              now: float | None = None) -> list[int]:
         """Commit the new state, its events and the replies to send, atomically; return outbox ids."""
         now = time.time() if now is None else now
-        state = json.dumps(session.to_dict(), ensure_ascii=False)
+        # vars(): the fields as they are; to_dict() (dataclasses.asdict) deep-copies them first, for nothing
+        state = json.dumps(vars(session), ensure_ascii=False)
         events = list(events)
         if any(event.get("kind") == "forget" for event in events):
             with self.db.atomic():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from itertools import count
 
 from telegram.request import BaseRequest, RequestData
@@ -11,8 +12,12 @@ BOT = {"id": 123456, "is_bot": True, "first_name": "Coach UMKM", "username": "um
 
 
 class RecordingRequest(BaseRequest):
-    def __init__(self):
+    def __init__(self, keep_calls: bool = True):
+        """keep_calls=False only counts calls per method (benchmarks: thousands of kept payloads
+        would grow the process by tens of MB and spoil the peak-memory figure)."""
         self.calls: list[tuple[str, dict]] = []
+        self.counts: Counter[str] = Counter()
+        self.keep_calls = keep_calls
         self._ids = count(1000)
 
     @property
@@ -31,10 +36,13 @@ class RecordingRequest(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         if request_data and request_data.multipart_data:   # uploaded files: (filename, bytes, mime type)
             params.update(request_data.multipart_data)
-        self.calls.append((name, params))
+        self.counts[name] += 1
+        if self.keep_calls:
+            self.calls.append((name, params))
         if name == "getMe":
             result = BOT
         elif name in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
+            # The real API echoes the message back, so PTB parses a Message per reply: keep that cost.
             markup = params.get("reply_markup")
             result = {"message_id": params.get("message_id") or next(self._ids), "date": int(time.time()),
                       "chat": {"id": params["chat_id"], "type": "private"}, "from": BOT}

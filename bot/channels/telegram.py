@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from functools import lru_cache
 from urllib.parse import urlparse
 
 from telegram import (BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton,
@@ -56,10 +57,14 @@ def _seconds(value) -> float:
 
 
 def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
-        return None
+    return _keyboard(message.buttons) if message.buttons else None
+
+
+@lru_cache(maxsize=1024)
+def _keyboard(buttons: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
+    """Keyboards repeat (each question offers the same buttons) and PTB's objects are immutable: build each once."""
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                 for row in message.buttons])
+                                 for row in buttons])
 
 
 class TelegramChannel:
