@@ -686,7 +686,7 @@ class Coach:
         return [Reply("card.j2", {"entry": e, "others": []}) for e in entries]
 
     def search_reply(self, query: str) -> tuple[list[Hit], Reply]:
-        """One lookup answer outside a conversation (the CLI, inline queries)."""
+        """One lookup answer outside a conversation (`umkm-coach cari`)."""
         hits = self.lookup.search(query[:QUERY_LIMIT], limit=3)
         if hits:
             return hits, self.card(hits)
