@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 from functools import lru_cache
 from urllib.parse import urlparse
 
@@ -11,7 +12,7 @@ from telegram import (BotCommand, BotCommandScopeChat, BotCommandScopeDefault, I
                       InlineKeyboardMarkup, InlineQueryResultArticle, InputFile, InputTextMessageContent,
                       LinkPreviewOptions, Update)
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, ContextTypes, InlineQueryHandler, MessageHandler, filters)
 from telegram.request import BaseRequest
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 4            # per message per delivery round; what is left waits in the outbox
 RETRY_BASE_SECONDS = 0.5
 OUTBOX_SWEEP_SECONDS = 5.0   # how often replies stuck by network trouble are tried again
+POLL_TIMEOUT_SECONDS = 30    # long polling: how long one getUpdates waits for news
 CHECKIN_SECONDS = 30.0        # how often due check-ins are looked for
 INLINE_CACHE_SECONDS = 300   # the knowledge changes only with a deploy
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -106,7 +108,8 @@ class TelegramChannel:
                         log.error("plain-text reply refused too: %s", again)
             except NetworkError as exc:   # includes TimedOut; the reply stays queued
                 log.warning("network trouble sending a reply (attempt %d): %s", attempt + 1, exc)
-                await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** attempt)
+                if attempt + 1 < SEND_ATTEMPTS:
+                    await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** attempt)
                 continue
             self.service.storage.mark_sent(message.outbox_id)
             return True
@@ -197,6 +200,8 @@ class TelegramChannel:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         user, chat = update.effective_user, update.effective_chat
+        if update.update_id <= self.service.storage.load(user.id)[1]:
+            return   # handled (and answered) before a restart; Telegram sent it again
         notice = None
         if chat is not None and chat.type != ChatType.PRIVATE and self.service.storage.chat_of(user.id) != chat.id:
             # in a group, a button of a conversation the presser is not having here
@@ -289,5 +294,47 @@ def run(settings: Settings, service: CoachService) -> int:
                         webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
                         allowed_updates=Update.ALL_TYPES)
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        try:
+            asyncio.run(poll(app))
+        except KeyboardInterrupt:
+            pass
     return 0
+
+
+async def poll(app: Application) -> None:
+    """Long polling that confirms an update to Telegram only after it has been handled.
+
+    PTB's run_polling asks for the next batch (which confirms the last one) while that batch still
+    waits in memory, so a crash lost every queued message. Here each update is handled (its state
+    and replies committed) before the getUpdates that confirms it: after a crash Telegram sends it
+    again and the service skips whatever it had already committed.
+    """
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    for signum in (signal.SIGTERM, signal.SIGINT):   # `docker stop` and Ctrl-C: stop cleanly
+        loop.add_signal_handler(signum, main.cancel)
+    async with app:   # initialize() ... shutdown()
+        await app.bot.delete_webhook()
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()   # the job queue: outbox sweeps and check-ins
+        offset = 0
+        try:
+            while True:
+                try:
+                    updates = await app.bot.get_updates(offset=offset, timeout=POLL_TIMEOUT_SECONDS,
+                                                        allowed_updates=Update.ALL_TYPES)
+                except RetryAfter as exc:
+                    await asyncio.sleep(_seconds(exc.retry_after))
+                    continue
+                except (NetworkError, Conflict) as exc:
+                    log.warning("getUpdates failed, trying again: %s", exc)
+                    await asyncio.sleep(1)
+                    continue
+                for update in updates:
+                    await app.process_update(update)
+                    offset = update.update_id + 1
+        except asyncio.CancelledError:
+            log.info("stopping")
+        finally:
+            await app.stop()
