@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
-import pytest
 from telegram import Update
 from telegram.request import HTTPXRequest
 
