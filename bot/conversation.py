@@ -42,7 +42,7 @@ QUERY_LIMIT = 300
 # What an owner says a tactic did, asked at a check-in; the last two settle it (no more asking).
 CHECKIN_STATUSES = ("belum", "jalan", "berhasil", "tidak_cocok")
 SETTLED = frozenset({"berhasil", "tidak_cocok"})
-_DAYS = re.compile(r"(\d{1,3})\s*(hari|hr|minggu|mgg|pekan)?")
+_DAYS = re.compile(r"(\d{1,3})\s*(hari|hr|minggu|mgg|pekan)\b")
 SKIPPABLE = frozenset({"nilai"})   # free-text questions an owner may leave empty
 # Commands, with their English aliases, mapped to the name the core knows.
 COMMANDS = {
@@ -53,7 +53,8 @@ COMMANDS = {
     "datasaya": "datasaya", "mydata": "datasaya", "hapusdata": "hapusdata", "deletedata": "hapusdata",
     "statistik": "statistik", "stats": "statistik", "pengingat": "pengingat", "reminders": "pengingat",
 }
-OPERATOR_COMMANDS = frozenset({"statistik"})   # only for ADMIN_IDS; the core is told via Action.operator
+# Commands that show or touch an owner's own data: never answered in a group, where others read along.
+PRIVATE_COMMANDS = frozenset({"datasaya", "hapusdata", "profil", "rencana", "pengingat", "statistik"})
 QUESTION_WORDS = ("gimana", "gmn", "bagaimana", "bgmn", "gmna", "cara", "caranya", "apa", "apakah",
                   "kenapa", "knp", "mengapa", "tips", "kok", "boleh", "bisa", "gimna", "kasih tau")
 OPTION_CUTOFF = 80            # rapidfuzz ratio needed to take free text as one of the buttons
@@ -88,6 +89,7 @@ class Action:
     user_name: str = ""
     operator: bool = False  # the sender is in ADMIN_IDS (decided by the service, not the channel)
     now: float = 0.0        # the service's clock, for reminders
+    private: bool = True    # said in a private chat (not a group, where others read along)
 
 
 @dataclass
@@ -123,6 +125,7 @@ class Outcome:
     replies: list[Reply]
     events: list[dict]
     now: float = 0.0    # the action's clock
+    private: bool = True
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ class Coach:
 
     def handle(self, session: Session | None, action: Action) -> Outcome:
         s = Session() if session is None else copy.deepcopy(session)
-        out = Outcome(s, [], [], action.now)
+        out = Outcome(s, [], [], action.now, action.private)
         if action.kind == "command":
             self._command(out, COMMANDS.get(action.name.lower(), ""), clean_text(action.text), action)
         elif action.kind == "start":
@@ -242,7 +245,9 @@ class Coach:
 
     def _command(self, out: Outcome, name: str, args: str, action: Action) -> None:
         s = out.session
-        if name == "start":
+        if name in PRIVATE_COMMANDS and not out.private:
+            out.replies.append(Reply("private_only.j2", {}))
+        elif name == "start":
             fresh = not s.answers and not s.plan and s.step == "nama"
             s.paused, s.confirm = False, None
             if fresh:
@@ -323,7 +328,7 @@ class Coach:
 
     def _restart(self, out: Outcome) -> None:
         plan = out.session.plan
-        out.session = Session(plan=plan)
+        out.session = Session(plan=plan, reminders=out.session.reminders)   # the plan's check-ins stay too
         out.events.append({"kind": "restart"})
         out.replies.append(Reply("restarted.j2", {"has_plan": bool(plan)}))
         self._ask(out)
@@ -346,8 +351,11 @@ class Coach:
             if command == "hapus_ya" and s.confirm == "hapus":
                 return self._forget(out)
             if command in ("ulang_ya", "ulang_tidak", "hapus_ya", "hapus_tidak"):
+                # a yes/no with no question pending (pressed twice, or an old message): say nothing false
                 s.confirm = None
-                out.replies.append(Reply("restart_kept.j2" if command.startswith("ulang") else "delete_kept.j2", {}))
+                template = {"ulang_tidak": "restart_kept.j2", "ulang_ya": "restart_kept.j2",
+                            "hapus_tidak": "delete_kept.j2", "hapus_ya": "delete_stale.j2"}[command]
+                out.replies.append(Reply(template, {}))
                 return self._ask(out)
             if command == "langkah_bantuan":
                 out.replies.append(self._help_reply(s))
@@ -452,7 +460,8 @@ class Coach:
     def _add_to_plan(self, out: Outcome, tactic_id: str, item: dict | None) -> None:
         s = out.session
         if item is None:
-            motive = next((i.get("motivasi") for i in s.plan), None) or s.answers.get("motivasi")
+            category = self.kb.by_id[tactic_id].category
+            motive = category if category in MOTIVATIONS else s.answers.get("motivasi")
             s.plan.append({"id": tactic_id, "motivasi": motive, "status": "direncanakan"})
             out.events.append({"kind": "plan", "added": [tactic_id], "motivasi": motive})
         out.replies.append(self._plan_reply(s))
@@ -631,14 +640,16 @@ class Coach:
             return self._ask(out)
         if not from_button and _simplify(raw) in self.flow.again_words:
             return self._answer_finished(out, "lagi", True)
-        if not from_button and s.plan and any(f" {w} " in f" {_simplify(raw)} " for w in self.flow.remind_words):
-            match = _DAYS.search(raw)
-            if match:
-                weeks = (match.group(2) or "").startswith(("m", "p"))
-                return self._set_reminder(out, int(match.group(1)) * (7 if weeks else 1))
-            out.replies.append(self._reminders_reply(s))
-            return None
+        asks_reminder = not from_button and s.plan and any(f" {w} " in f" {_simplify(raw)} "
+                                                           for w in self.flow.remind_words)
+        match = _DAYS.search(raw.lower()) if asks_reminder else None
+        if match:   # "ingatkan 5 hari lagi"
+            weeks = match.group(2).startswith(("m", "p"))
+            return self._set_reminder(out, int(match.group(1)) * (7 if weeks else 1))
         if self._search(out, raw):
+            return None
+        if asks_reminder:
+            out.replies.append(self._reminders_reply(s))
             return None
         out.replies.append(Reply("finished_hint.j2", self._context(s), self._finished_buttons()))
 

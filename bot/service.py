@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -10,7 +11,7 @@ from . import checkins, render, stats
 from .conversation import Action, Coach, Reply
 from .storage import Storage
 
-WIB_OFFSET_SECONDS = 7 * 3600   # owners read times in Western Indonesian Time (UTC+7)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,6 @@ def payloads(replies: list[Reply], edit_message_id: int | None = None) -> list[d
     return out
 
 
-def wib(timestamp: float | None) -> str:
-    if not timestamp:
-        return "—"
-    return time.strftime("%d-%m-%Y %H:%M WIB", time.gmtime(timestamp + WIB_OFFSET_SECONDS))
-
-
 class CoachService:
     def __init__(self, coach: Coach, storage: Storage, admin_ids: frozenset[int] = frozenset(),
                  clock: Callable[[], float] = time.time, quiet_hours: tuple[int, int] | None = checkins.QUIET_HOURS):
@@ -80,7 +75,8 @@ class CoachService:
         replies = [self._with_records(owner_id, reply) for reply in outcome.replies]
         messages = payloads(replies, edit_message_id)
         ids = self.storage.save(owner_id, chat_id, outcome.session, outcome.events, messages,
-                                update_id=update_id, first_name=first_name, now=now)
+                                update_id=update_id, first_name=first_name, now=now,
+                                touch=action.kind != "checkin")   # a check-in we send is not activity
         return [Outgoing.from_payload(i, chat_id, m) for i, m in zip(ids, messages)]
 
     def _with_records(self, owner_id: int, reply: Reply) -> Reply:
@@ -88,8 +84,8 @@ class CoachService:
         if reply.attachment == "datasaya":
             stored = self.storage.export(owner_id)
             owner = stored["owners"][0] if stored["owners"] else None
-            summary = {"owner": owner and {**owner, "created": wib(owner["created_at"]),
-                                           "updated": wib(owner["updated_at"])},
+            summary = {"owner": owner and {**owner, "created": checkins.wib_text(owner["created_at"]),
+                                           "updated": checkins.wib_text(owner["updated_at"])},
                        "lookups": stored["lookups"], "events": stored["events"]}
             return replace(reply, context={**reply.context, "stored": summary})
         if reply.attachment == "statistik":
@@ -105,7 +101,7 @@ class CoachService:
         """Read what the file needs now; return the (slow, storage-free) drawing to run off the event loop."""
         names = self.coach.flow.data["files"]
         if kind == "datasaya":
-            data = {"dibuat": wib(self.clock()), "keterangan": names["datasaya"]["note"],
+            data = {"dibuat": checkins.wib_text(self.clock()), "keterangan": names["datasaya"]["note"],
                     **self.storage.export(owner_id)}
             return lambda: OutFile(names[kind]["filename"], json.dumps(data, ensure_ascii=False, indent=1).encode(),
                                    names[kind]["caption"])
@@ -128,6 +124,7 @@ class CoachService:
     def stats_context(self) -> dict:
         """What stats.j2 shows (Telegram's /statistik and `umkm-coach stats` alike)."""
         return {"stats": stats.compute(self.storage, self.clock()), "step_names": self.coach.flow.steps,
+                "funnel_done": self.coach.flow.data["funnel_done"],
                 "titles": {e.id: e.title for e in self.coach.kb.entries},
                 "status_labels": self.coach.flow.data["plan_status"]}
 
@@ -146,11 +143,14 @@ class CoachService:
         if checkins.is_quiet(now, self.quiet_hours):
             return []
         owners = []
-        for owner_id, chat_id in self.storage.due_checkins(now):
+        for owner_id in self.storage.due_checkins(now):
             if only is not None and owner_id != only:
                 continue
-            if self.handle(owner_id, chat_id, Action("checkin")):
-                owners.append(owner_id)
+            try:   # to the private chat (Telegram gives it the owner's id), never to a group
+                if self.handle(owner_id, owner_id, Action("checkin")):
+                    owners.append(owner_id)
+            except Exception:   # one owner's trouble must not hold back everyone else's check-in
+                log.exception("check-in for owner %s failed", owner_id)
         return owners
 
     def inline(self, query: str) -> list[tuple[str, str, str, str]]:

@@ -61,10 +61,12 @@ def compute(storage: Storage, now: float | None = None) -> Stats:
                           f"GROUP BY q ORDER BY n DESC, q LIMIT {TOP}")
         return [(q, n) for q, n in rows.fetchall()]
 
+    # Each owner's latest vote per card (a double tap or a change of mind counts once); SQLite takes
+    # the bare columns from the row holding MAX(id).
     feedback = db.execute(
-        "SELECT json_extract(detail, '$.tactic') AS t, SUM(json_extract(detail, '$.useful') = 1), "
-        "SUM(json_extract(detail, '$.useful') = 0) FROM events WHERE kind = 'feedback' "
-        "GROUP BY t ORDER BY COUNT(*) DESC, t").fetchall()
+        "SELECT t, SUM(useful = 1), SUM(useful = 0) FROM (SELECT json_extract(detail, '$.tactic') AS t, "
+        "json_extract(detail, '$.useful') AS useful, MAX(id) FROM events WHERE kind = 'feedback' "
+        "GROUP BY owner_id, t) GROUP BY t ORDER BY COUNT(*) DESC, t").fetchall()
     outcomes: dict[str, dict[str, int]] = {}
     for tactic, status, count in db.execute("SELECT tactic_id, status, COUNT(*) FROM plans "
                                             "WHERE status != 'direncanakan' GROUP BY tactic_id, status"):

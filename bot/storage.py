@@ -16,7 +16,7 @@ migrations = Migrations("umkm-coach")
 # Every table holding something about an owner, with the column naming them: /datasaya exports and
 # /hapusdata deletes exactly these (a test checks no table with an owner column is missing).
 OWNER_TABLES = {"owners": "id", "plans": "owner_id", "lookups": "owner_id", "events": "owner_id",
-                "outbox": "owner_id"}
+                "outbox": "owner_id", "group_messages": "owner_id"}
 JSON_COLUMNS = {"state", "detail", "payload"}
 
 
@@ -50,6 +50,14 @@ def m002_checkins(db: Database) -> None:
     db["owners"].create_index(["next_checkin"])
 
 
+@migrations()
+def m003_group_messages(db: Database) -> None:
+    # Whose conversation each bot message in a group belongs to: a button there acts only for them.
+    db["group_messages"].create({"chat_id": int, "message_id": int, "owner_id": int, "created_at": float},
+                                pk=("chat_id", "message_id"))
+    db["group_messages"].create_index(["owner_id"])
+
+
 def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only (it holds owners' business details)."""
     if path.exists():
@@ -71,6 +79,7 @@ class Storage:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.execute("PRAGMA secure_delete=ON")   # /hapusdata: deleted text is overwritten, not left in free pages
         migrations.apply(self.db)
 
     def close(self) -> None:
@@ -88,7 +97,7 @@ class Storage:
 
     def save(self, owner_id: int, chat_id: int, session: Session, events: Iterable[dict] = (),
              replies: Iterable[dict] = (), update_id: int | None = None, first_name: str = "",
-             now: float | None = None) -> list[int]:
+             now: float | None = None, touch: bool = True) -> list[int]:
         """Commit the new state, its events and the replies to send, atomically; return outbox ids."""
         now = time.time() if now is None else now
         # vars(): the fields as they are; to_dict() (dataclasses.asdict) deep-copies them first, for nothing
@@ -104,12 +113,13 @@ class Storage:
                 "INSERT INTO owners (id, chat_id, first_name, state, step, last_update_id, active, "
                 "created_at, updated_at, next_checkin) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET chat_id = excluded.chat_id, state = excluded.state, "
-                "step = excluded.step, active = 1, updated_at = excluded.updated_at, "
+                "step = excluded.step, active = 1, "
+                "updated_at = CASE WHEN ? THEN excluded.updated_at ELSE owners.updated_at END, "
                 "next_checkin = excluded.next_checkin, "
                 "last_update_id = MAX(owners.last_update_id, excluded.last_update_id), "
                 "first_name = COALESCE(NULLIF(excluded.first_name, ''), owners.first_name)",
                 [owner_id, chat_id, first_name[:64], state, session.step, update_id or 0, now, now,
-                 next_checkin])
+                 next_checkin, int(touch)])
             for event in events:
                 self._record(owner_id, now, event)
             return self.enqueue(owner_id, chat_id, replies)
@@ -163,11 +173,11 @@ class Storage:
     def drop_pending(self, owner_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE owner_id = ?", [owner_id])
 
-    def due_checkins(self, now: float) -> list[tuple[int, int]]:
-        """(owner, chat) of active owners with a check-in due by `now`."""
-        rows = self.db.execute("SELECT id, chat_id FROM owners WHERE next_checkin <= ? AND active = 1 "
+    def due_checkins(self, now: float) -> list[int]:
+        """Active owners with a check-in due by `now`."""
+        rows = self.db.execute("SELECT id FROM owners WHERE next_checkin <= ? AND active = 1 "
                                "ORDER BY next_checkin", [now])
-        return [(r[0], r[1]) for r in rows.fetchall()]
+        return [r[0] for r in rows.fetchall()]
 
     def popular_tactics(self, limit: int = 10) -> list[str]:
         """Tactic ids owners use most: put in plans and found by quick questions."""
@@ -179,6 +189,15 @@ class Storage:
 
     def set_active(self, owner_id: int, active: bool) -> None:
         self.db.execute("UPDATE owners SET active = ? WHERE id = ?", [int(active), owner_id])
+
+    def remember_group_message(self, chat_id: int, message_id: int, owner_id: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO group_messages (chat_id, message_id, owner_id, created_at) "
+                        "VALUES (?, ?, ?, ?)", [chat_id, message_id, owner_id, time.time()])
+
+    def group_message_owner(self, chat_id: int, message_id: int) -> int | None:
+        row = self.db.execute("SELECT owner_id FROM group_messages WHERE chat_id = ? AND message_id = ?",
+                              [chat_id, message_id]).fetchone()
+        return row[0] if row else None
 
     def chat_of(self, owner_id: int) -> int | None:
         """The chat the owner last talked to the coach in (None for someone new)."""

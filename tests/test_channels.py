@@ -102,7 +102,7 @@ def test_console_writes_the_plan_files_and_shows_a_due_check_in(coach, tmp_path,
     clock[0] += 3 * 86400 + 60
     later = io.StringIO()
     console.run(service, input=io.StringIO("1\n"), output=later)
-    assert later.getvalue().count("Sudah dicoba") == 3
+    assert later.getvalue().count("sudah dicoba?") == 3
     again = io.StringIO()
     console.run(service, input=io.StringIO(""), output=again)
-    assert "Sudah dicoba" not in again.getvalue()
+    assert "sudah dicoba?" not in again.getvalue()

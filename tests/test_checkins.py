@@ -77,7 +77,7 @@ def test_finished_plan_offers_reminders_and_a_check_in_comes_once(service, clock
     asked = service.pending(OWNER)[-4:]
     assert "Sudah 3 hari" in asked[0].text
     assert [b.split(":")[2] for b in buttons(asked[1:2])] == ["belum", "jalan", "berhasil", "tidak_cocok"]
-    assert sum("Sudah dicoba" in m.text for m in asked) == 3
+    assert sum("sudah dicoba?" in m.text for m in asked) == 3
     clock.now = wib(26, 10, 5)
     assert service.send_due_checkins() == []   # never twice
 
@@ -135,7 +135,7 @@ def test_answers_update_the_plan_and_not_suitable_offers_the_next_best(service, 
     service.handle(OWNER, OWNER, Action("button", data="r:7"))
     clock.now = wib(30, 11)
     service.send_due_checkins()
-    asked = [m.text for m in service.pending(OWNER) if "Sudah dicoba" in m.text][-2:]
+    asked = [m.text for m in service.pending(OWNER) if "sudah dicoba?" in m.text][-2:]
     assert len(asked) == 2 and not any(service.coach.kb.by_id[first].title.split(":")[0] in t for t in asked)
 
 
@@ -165,3 +165,40 @@ def test_reminders_need_a_plan(service):
     reply = service.handle(OWNER, OWNER, Action("button", data="r:3"))
     assert service.storage.load(OWNER)[0].reminders == []
     assert "sudah tidak berlaku" in texts(reply) and "nama usaha" in texts(reply)
+
+
+def test_a_question_with_a_number_after_the_plan_is_answered_not_taken_as_a_reminder(service):
+    finish_plan(service)
+    reply = service.handle(OWNER, OWNER, Action("text", text="cara cek stok 3 produk biar ga kehabisan"))
+    assert "⏰ Siap" not in texts(reply)
+    assert service.storage.load(OWNER)[0].reminders == []
+    weeks = service.handle(OWNER, OWNER, Action("text", text="tolong ingatkan 2 minggu lagi ya"))
+    assert "(14 hari lagi)" in texts(weeks)
+
+
+def test_restart_keeps_the_plans_reminders(service):
+    finish_plan(service)
+    service.handle(OWNER, OWNER, Action("button", data="r:7"))
+    service.handle(OWNER, OWNER, Action("command", name="ulang"))
+    service.handle(OWNER, OWNER, Action("button", data="c:ulang_ya"))
+    assert len(service.storage.load(OWNER)[0].reminders) == 1
+
+
+def test_check_ins_go_to_the_private_chat_even_after_talking_in_a_group(service, clock):
+    finish_plan(service)
+    service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    service.handle(OWNER, -100555, Action("text", text="@umkm_coach_bot gmn promosi di tiktok", private=False))
+    clock.now = wib(26, 11)
+    assert service.send_due_checkins() == [OWNER]
+    asked = [m for m in service.pending(OWNER) if "sudah dicoba?" in m.text]
+    assert asked and {m.chat_id for m in asked} == {OWNER}
+
+
+def test_a_check_in_does_not_count_as_the_owner_being_active(service, clock):
+    from bot import stats
+    finish_plan(service)
+    service.handle(OWNER, OWNER, Action("button", data="r:14"))
+    clock.now = wib(23, 10) + 16 * DAY
+    before = stats.compute(service.storage, clock.now).active
+    service.send_due_checkins()
+    assert stats.compute(service.storage, clock.now).active == before == {1: 0, 7: 0, 30: 1}

@@ -136,3 +136,20 @@ def test_telegram_sends_the_json_file_and_deletes_on_button(coach, tmp_path):
     assert json.loads(content)["owners"][0]["state"]["answers"]["nama"] == "Toko Kue Melati"
     assert "sudah kami hapus" in request.sent(42)[-1]["text"]
     assert rows_about(store, 42) == dict.fromkeys(OWNER_TABLES, 0)
+
+
+def test_personal_commands_are_not_answered_in_a_group(service):
+    walk_to_plan(service, OWNER)
+    for name in ("datasaya", "profil", "rencana", "hapusdata", "pengingat"):
+        replies = service.handle(OWNER, -100777, Action("command", name=name, private=False))
+        assert "chat pribadi" in texts(replies), name
+        assert "Toko Kue Melati" not in texts(replies) and not any(m.file for m in replies), name
+    assert service.storage.load(OWNER)[0].confirm is None   # no deletion question pending from the group
+
+
+def test_pressing_yes_again_after_deleting_does_not_claim_the_data_was_kept(service):
+    walk_to_plan(service, OWNER)
+    service.handle(OWNER, OWNER, Action("command", name="hapusdata"))
+    service.handle(OWNER, OWNER, Action("button", data="c:hapus_ya"))
+    again = service.handle(OWNER, OWNER, Action("button", data="c:hapus_ya"))
+    assert "tidak dihapus" not in texts(again) and "/hapusdata" in texts(again)

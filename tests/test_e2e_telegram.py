@@ -73,7 +73,7 @@ def days_pass(db: Path, owner: int) -> None:
 
 
 def checkin_questions(api: FakeBotAPI) -> list[dict]:
-    return [m for m in api.sent(OWNER) if "Sudah dicoba" in (m["plain_text"] or "")]
+    return [m for m in api.sent(OWNER) if "sudah dicoba?" in (m["plain_text"] or "")]
 
 
 def outbox_empty(db: Path) -> bool:

@@ -64,7 +64,6 @@ def test_empty_inline_query_offers_the_most_used_tactics(coach, storage):
     for owner in (1, 2, 3):
         service.handle(owner, owner, Action("command", name="cari", text="jualan di tiktok"))
     (results,) = inline_answers(coach, storage, [""])
-    assert results[0]["id"] == "tiktok-shop" or results[0]["id"] == storage.popular_tactics(1)[0]
     assert storage.popular_tactics(1)[0] in [r["id"] for r in results[:1]]
     assert len(results) == 10
 
@@ -82,7 +81,9 @@ def test_cards_carry_feedback_buttons_and_feedback_is_stored(service):
     assert data == ["f:retensi-pelanggan:1", "f:retensi-pelanggan:0"]
     thanks = service.handle(5, 5, Action("button", data="f:retensi-pelanggan:1"))
     assert "Terima kasih" in thanks[0].text
-    service.handle(6, 6, Action("button", data="f:retensi-pelanggan:0"))
+    service.handle(5, 5, Action("button", data="f:retensi-pelanggan:1"))   # a double tap counts once
+    service.handle(6, 6, Action("button", data="f:retensi-pelanggan:1"))
+    service.handle(6, 6, Action("button", data="f:retensi-pelanggan:0"))   # a change of mind: the last counts
     assert stats.compute(service.storage).feedback == [("retensi-pelanggan", 1, 1)]
     forged = service.handle(6, 6, Action("button", data="f:tidak-ada:1"))
     assert "sudah tidak berlaku" in forged[0].text

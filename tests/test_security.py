@@ -99,3 +99,46 @@ def test_token_never_in_logs_or_replies_even_at_debug(tmp_path):
         assert api.token.split(":")[1] not in text
         replies = [m["plain_text"] for chat in (OWNER, ADMIN) for m in api.sent(chat)]
         assert replies and not any(api.token.split(":")[1] in r for r in replies)
+
+
+def test_in_a_group_only_the_owner_of_a_conversation_can_press_its_buttons(coach, tmp_path):
+    """Budi, who talks to the coach in the same group, presses Rina's button: it does nothing to either."""
+    group = {"id": -100200, "type": "supergroup", "title": "UMKM Sukamaju"}
+    rina, budi = {"id": 801, "is_bot": False, "first_name": "Rina"}, {"id": 802, "is_bot": False, "first_name": "Budi"}
+    store = Storage(tmp_path / "coach.db")
+    request, errors = RecordingRequest(), []
+    app = build_application(CoachService(coach, store), Settings(token="123:ABC"), request=request,
+                            rate_limit=False)
+    ids = itertools.count(1)
+
+    def said(user: dict, words: str) -> dict:
+        entities = [{"type": "bot_command", "offset": 0, "length": len(words.split()[0])}] if words[0] == "/" else []
+        return {"update_id": next(ids), "message": {"message_id": next(ids), "date": 0, "chat": group,
+                                                    "from": user, "text": words, "entities": entities}}
+
+    def pressed(user: dict, message_id: int, data: str) -> dict:
+        return {"update_id": next(ids), "callback_query": {
+            "id": f"q{next(ids)}", "chat_instance": "c", "data": data, "from": user,
+            "message": {"message_id": message_id, "date": 0, "chat": group, "text": "x"}}}
+
+    async def run():
+        async def record(update, context):
+            errors.append(context.error)
+        app.add_error_handler(record)
+        await app.initialize()
+        for user, name in ((rina, "Warung Rina"), (budi, "Laundry Budi")):
+            for words in ("/start@umkm_coach_bot", f"@umkm_coach_bot {name}", "@umkm_coach_bot jualan harian"):
+                await app.process_update(Update.de_json(said(user, words), app.bot))
+        rinas = store.db.execute("SELECT MAX(message_id) FROM group_messages WHERE owner_id = ?",
+                                 [rina["id"]]).fetchone()[0]
+        calls = len(request.calls)
+        await app.process_update(Update.de_json(pressed(budi, rinas, "a:segmen:ceruk"), app.bot))
+        assert [name for name, _ in request.calls[calls:]] == ["answerCallbackQuery"]
+        assert "percakapan orang lain" in request.calls[-1][1]["text"]
+        await app.process_update(Update.de_json(pressed(rina, rinas, "a:segmen:ceruk"), app.bot))
+        await app.shutdown()
+
+    asyncio.run(run())
+    assert errors == []
+    assert "segmen" not in store.load(budi["id"])[0].answers
+    assert store.load(rina["id"])[0].answers["segmen"] == "ceruk"

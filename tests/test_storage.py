@@ -53,7 +53,7 @@ def test_lookups_events_and_plans_are_logged(service):
 def test_migrations_apply_once(storage):
     migrations.apply(storage.db)
     applied = [m.name for m in migrations.applied(storage.db)]
-    assert applied == ["m001_initial", "m002_checkins"]
+    assert applied == ["m001_initial", "m002_checkins", "m003_group_messages"]
     assert storage.integrity_ok()
 
 

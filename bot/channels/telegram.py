@@ -5,6 +5,7 @@ import asyncio
 import logging
 import re
 import signal
+from dataclasses import replace
 from functools import lru_cache
 from urllib.parse import urlparse
 
@@ -120,7 +121,11 @@ class TelegramChannel:
             make = self.service.file_maker(owner_id, message.file)
             if make is None:
                 return
-            made = await asyncio.to_thread(make)   # drawing a plan takes a moment: other owners go on
+            try:
+                made = await asyncio.to_thread(make)   # drawing a plan takes a moment: other owners go on
+            except Exception:   # a file that cannot be made must not hold back the owner's next replies
+                log.exception("could not make the %s file for owner %s", message.file, owner_id)
+                return
             upload = InputFile(made.data, filename=made.filename)
             if made.picture:
                 try:
@@ -144,8 +149,10 @@ class TelegramChannel:
                     return
                 if "not found" not in exc.message.lower() and "can't be edited" not in exc.message.lower():
                     raise
-        await bot.send_message(message.chat_id, message.text, parse_mode=ParseMode.HTML,
-                               reply_markup=_markup(message), link_preview_options=NO_PREVIEW)
+        sent = await bot.send_message(message.chat_id, message.text, parse_mode=ParseMode.HTML,
+                                      reply_markup=_markup(message), link_preview_options=NO_PREVIEW)
+        if message.buttons and message.chat_id < 0:   # a group (private chats have the user's positive id)
+            self.service.storage.remember_group_message(message.chat_id, sent.message_id, owner_id)
 
     async def sweep(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Send what a crash or a network outage left in the outbox."""
@@ -162,6 +169,7 @@ class TelegramChannel:
     async def _run(self, update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action,
                    edit_message_id: int | None = None) -> None:
         user, chat = update.effective_user, update.effective_chat
+        action = replace(action, private=chat.type == ChatType.PRIVATE)
         self.service.handle(user.id, chat.id, action, update_id=update.update_id,
                             first_name=user.first_name or "", edit_message_id=edit_message_id)
         await self.deliver(context.bot, user.id)
@@ -203,8 +211,7 @@ class TelegramChannel:
         if update.update_id <= self.service.storage.load(user.id)[1]:
             return   # handled (and answered) before a restart; Telegram sent it again
         notice = None
-        if chat is not None and chat.type != ChatType.PRIVATE and self.service.storage.chat_of(user.id) != chat.id:
-            # in a group, a button of a conversation the presser is not having here
+        if chat is not None and chat.type != ChatType.PRIVATE and not self._presser_owns(query, user.id, chat.id):
             notice = render.to_plain(render.html_message("not_your_button.j2", bot=context.bot.username or ""))
         try:
             await query.answer(notice)
@@ -214,6 +221,14 @@ class TelegramChannel:
             return   # under an inline-mode message (no chat to answer in), or someone else's button
         source = query.message.message_id if query.message else None
         await self._run(update, context, Action("button", data=query.data or ""), edit_message_id=source)
+
+    def _presser_owns(self, query, user_id: int, chat_id: int) -> bool:
+        """In a group, is the pressed button from the presser's own conversation?"""
+        storage = self.service.storage
+        owner = storage.group_message_owner(chat_id, query.message.message_id) if query.message else None
+        if owner is not None:
+            return owner == user_id
+        return storage.chat_of(user_id) == chat_id   # a message from before owners were recorded
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
