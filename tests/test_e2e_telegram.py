@@ -194,3 +194,23 @@ def test_webhook_mode_checks_the_secret(tmp_path):
             bot.send_signal(signal.SIGKILL)
             bot.wait()
         assert len(api.sent(OWNER)) == 2   # the forged /ulang changed nothing and got no reply
+
+
+def test_sigterm_stops_the_bot_cleanly(tmp_path):
+    """`docker stop` sends SIGTERM: the bot stops within seconds, exit code 0, answers kept."""
+    db, log = tmp_path / "coach.db", tmp_path / "bot.log"
+    with FakeBotAPI() as api:
+        bot = start_bot(api, db, log)
+        try:
+            api.send_text(OWNER, "/start")
+            api.send_text(OWNER, "Laundry Kilat")
+            api.wait_for_sent(OWNER, 3, timeout=30)
+            bot.send_signal(signal.SIGTERM)
+            assert bot.wait(timeout=15) == 0, log.read_text(errors="replace")[-2000:]
+        finally:
+            if bot.poll() is None:
+                bot.kill()
+                bot.wait()
+    with sqlite3.connect(db) as conn:
+        state = json.loads(conn.execute("SELECT state FROM owners WHERE id = ?", [OWNER]).fetchone()[0])
+    assert state["answers"]["nama"] == "Laundry Kilat"

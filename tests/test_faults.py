@@ -12,14 +12,13 @@ import sys
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Callable
 
-from telegram import Update
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram import OUTBOX_SWEEP_SECONDS, build_application
+from bot.channels.telegram import OUTBOX_SWEEP_SECONDS, build_application, poll
 from bot.config import Settings
 from bot.conversation import Action
 from bot.render import to_plain
@@ -177,24 +176,26 @@ def kill(bot: subprocess.Popen) -> None:
 
 @contextmanager
 def bot_in_thread(coach, api: FakeBotAPI, db: Path, read_timeout: float):
-    """The Application `umkm-coach telegram` runs, polling in a thread, with a shorter HTTP read timeout."""
+    """The Application and polling loop `umkm-coach telegram` runs, in a thread, with a shorter HTTP read timeout."""
     settings = Settings(token=api.token, api_url=api.url, db_path=str(db))
     storage = Storage(db)
     app = build_application(CoachService(coach, storage), settings,
                             request=HTTPXRequest(read_timeout=read_timeout),
                             updates_request=HTTPXRequest(read_timeout=read_timeout))
     loop = asyncio.new_event_loop()
+    polling = loop.create_task(poll(app))
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
-        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=None, close_loop=False)
+        with suppress(asyncio.CancelledError):
+            loop.run_until_complete(polling)
 
     thread = threading.Thread(target=serve, name="bot", daemon=True)
     thread.start()
     try:
         yield app
     finally:
-        loop.call_soon_threadsafe(app.stop_running)
+        loop.call_soon_threadsafe(polling.cancel)
         thread.join(timeout=30)
         loop.close()
         storage.close()

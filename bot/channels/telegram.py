@@ -309,11 +309,20 @@ def run(settings: Settings, service: CoachService) -> int:
                         webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
                         allowed_updates=Update.ALL_TYPES)
     else:
-        try:
-            asyncio.run(poll(app))
-        except KeyboardInterrupt:
-            pass
+        asyncio.run(_until_signalled(poll(app)))
     return 0
+
+
+async def _until_signalled(work) -> None:
+    """Run `work`; SIGTERM (`docker stop`) and Ctrl-C cancel it so it can stop cleanly."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info("stopped")
 
 
 async def poll(app: Application) -> None:
@@ -324,10 +333,6 @@ async def poll(app: Application) -> None:
     and replies committed) before the getUpdates that confirms it: after a crash Telegram sends it
     again and the service skips whatever it had already committed.
     """
-    loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
-    for signum in (signal.SIGTERM, signal.SIGINT):   # `docker stop` and Ctrl-C: stop cleanly
-        loop.add_signal_handler(signum, main.cancel)
     async with app:   # initialize() ... shutdown()
         await app.bot.delete_webhook()
         if app.post_init:
@@ -349,7 +354,5 @@ async def poll(app: Application) -> None:
                 for update in updates:
                     await app.process_update(update)
                     offset = update.update_id + 1
-        except asyncio.CancelledError:
-            log.info("stopping")
         finally:
             await app.stop()
