@@ -42,8 +42,8 @@ def parse_quiet_hours(text: str) -> tuple[int, int] | None:
     return QUIET_HOURS
 
 
-def due_at(now: float, days: int) -> float:
-    return next_allowed(now + days * DAY)
+def due_at(now: float, days: int, quiet: tuple[int, int] | None = QUIET_HOURS) -> float:
+    return next_allowed(now + days * DAY, quiet)
 
 
 def wib_text(ts: float) -> str:

@@ -89,6 +89,7 @@ class Action:
     user_name: str = ""
     operator: bool = False  # the sender is in ADMIN_IDS (decided by the service, not the channel)
     now: float = 0.0        # the service's clock, for reminders
+    quiet_hours: tuple[int, int] | None = checkins.QUIET_HOURS   # WIB hours reminders move out of
     private: bool = True    # said in a private chat (not a group, where others read along)
 
 
@@ -125,6 +126,7 @@ class Outcome:
     replies: list[Reply]
     events: list[dict]
     now: float = 0.0    # the action's clock
+    quiet_hours: tuple[int, int] | None = checkins.QUIET_HOURS
     private: bool = True
 
 
@@ -228,7 +230,7 @@ class Coach:
 
     def handle(self, session: Session | None, action: Action) -> Outcome:
         s = Session() if session is None else copy.deepcopy(session)
-        out = Outcome(s, [], [], action.now, action.private)
+        out = Outcome(s, [], [], now=action.now, quiet_hours=action.quiet_hours, private=action.private)
         if action.kind == "command":
             self._command(out, COMMANDS.get(action.name.lower(), ""), clean_text(action.text), action)
         elif action.kind == "start":
@@ -411,7 +413,7 @@ class Coach:
     def _set_reminder(self, out: Outcome, days: int) -> None:
         s = out.session
         days = max(1, min(days, checkins.MAX_DAYS))
-        due = checkins.due_at(out.now, days)
+        due = checkins.due_at(out.now, days, out.quiet_hours)
         if not any(abs(r["due"] - due) < checkins.DAY / 2 for r in s.reminders):   # a double tap sets one
             s.reminders.append({"due": due, "days": days})
             out.events.append({"kind": "checkin_schedule", "days": days})

@@ -71,7 +71,8 @@ class CoachService:
         if update_id is not None and update_id <= last_update:
             return []
         now = self.clock()
-        outcome = self.coach.handle(session, replace(action, operator=owner_id in self.admin_ids, now=now))
+        outcome = self.coach.handle(session, replace(action, operator=owner_id in self.admin_ids, now=now,
+                                                     quiet_hours=self.quiet_hours))
         replies = [self._with_records(owner_id, reply) for reply in outcome.replies]
         messages = payloads(replies, edit_message_id)
         ids = self.storage.save(owner_id, chat_id, outcome.session, outcome.events, messages,

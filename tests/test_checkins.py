@@ -202,3 +202,10 @@ def test_a_check_in_does_not_count_as_the_owner_being_active(service, clock):
     before = stats.compute(service.storage, clock.now).active
     service.send_due_checkins()
     assert stats.compute(service.storage, clock.now).active == before == {1: 0, 7: 0, 30: 1}
+
+
+def test_configured_quiet_hours_also_move_the_due_time(coach, storage, clock):
+    service = CoachService(coach, storage, clock=clock, quiet_hours=(9, 12))
+    finish_plan(service)
+    reply = service.handle(OWNER, OWNER, Action("button", data="r:3"))   # 10:00 + 3 days falls in 9-12
+    assert "Kamis, 26-11-2026 pukul 12.00 WIB" in texts(reply)
