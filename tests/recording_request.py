@@ -68,3 +68,34 @@ class RecordingRequest(BaseRequest):
                 field = params.get("document") or params.get("photo")
                 out.append((field[0], field[1]))
         return out
+
+
+def run_offline(service, updates, settings=None, post_init: bool = False) -> tuple[RecordingRequest, list]:
+    """Feed update dicts through the real Telegram Application, answered by a RecordingRequest.
+
+    An update may be a callable, built when its turn comes (it can read what earlier ones stored).
+    Returns the request (every Bot API call) and the errors the handlers raised.
+    """
+    import asyncio
+
+    from telegram import Update
+
+    from bot.channels.telegram import build_application
+    from bot.config import Settings
+
+    request, errors = RecordingRequest(), []
+    app = build_application(service, settings or Settings(token="123:ABC"), request=request, rate_limit=False)
+
+    async def run():
+        async def record(update, context):
+            errors.append(context.error)
+        app.add_error_handler(record)
+        await app.initialize()
+        if post_init:   # what run_polling would do first (setMyCommands, jobs)
+            await app.bot_data["channel"].post_init(app)
+        for update in updates:
+            await app.process_update(Update.de_json(update() if callable(update) else update, app.bot))
+        await app.shutdown()
+
+    asyncio.run(run())
+    return request, errors

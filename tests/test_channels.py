@@ -2,19 +2,15 @@
 from __future__ import annotations
 
 import io
-import itertools
 import time
 
-from telegram import Update
 
 from bot.channels import console
-from bot.channels.telegram import build_application
-from bot.config import Settings
 from bot.conversation import Action
 from bot.service import CoachService
 from bot.storage import Storage
 from tests.fakebotapi import telegram_html_error
-from tests.recording_request import RecordingRequest
+from tests.recording_request import run_offline
 
 # What a toko kue owner types; numbers pick the n-th choice, as on the console and in the core.
 SCRIPT = ["/start", "Toko Kue Melati", "kue ulang tahun dan kue kering", "kelompok khusus",
@@ -49,22 +45,8 @@ def test_core_console_and_telegram_agree(coach, tmp_path):
 
     # Telegram Application, offline
     store = Storage(tmp_path / "telegram.db")
-    request, errors = RecordingRequest(), []
-    app = build_application(CoachService(coach, store), Settings(token="123:ABC"), request=request,
-                            rate_limit=False)
-
-    async def run():
-        async def record(update, context):
-            errors.append(context.error)
-        app.add_error_handler(record)
-        await app.initialize()
-        ids = itertools.count(1)
-        for line in SCRIPT:
-            await app.process_update(Update.de_json(_message(next(ids), 42, line), app.bot))
-        await app.shutdown()
-
-    import asyncio
-    asyncio.run(run())
+    updates = [_message(i, 42, line) for i, line in enumerate(SCRIPT, 1)]
+    request, errors = run_offline(CoachService(coach, store), updates)
     assert errors == []
     assert outcome_of(store, 42) == expected
     texts = [p["text"] for p in request.sent(42)]

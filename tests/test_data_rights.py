@@ -1,18 +1,13 @@
 """Owners' data rights (UU PDP): /datasaya sends everything stored, /hapusdata deletes it after a yes."""
 from __future__ import annotations
 
-import asyncio
-import itertools
 import json
 
-from telegram import Update
 
-from bot.channels.telegram import build_application
-from bot.config import Settings
 from bot.conversation import Action
 from bot.service import CoachService
 from bot.storage import OWNER_TABLES, Storage
-from tests.recording_request import RecordingRequest
+from tests.recording_request import run_offline
 from tests.test_channels import SCRIPT, _message, core_action
 
 OWNER, OTHER = 31, 32
@@ -110,26 +105,13 @@ def test_typed_yes_deletes_too_and_a_stale_yes_button_does_not(service):
 
 def test_telegram_sends_the_json_file_and_deletes_on_button(coach, tmp_path):
     store = Storage(tmp_path / "coach.db")
-    request, errors = RecordingRequest(), []
-    app = build_application(CoachService(coach, store), Settings(token="123:ABC"), request=request,
-                            rate_limit=False)
-
-    async def run():
-        async def record(update, context):
-            errors.append(context.error)
-        app.add_error_handler(record)
-        await app.initialize()
-        ids = itertools.count(1)
-        for line in SCRIPT + ["/datasaya", "/hapusdata"]:
-            await app.process_update(Update.de_json(_message(next(ids), 42, line), app.bot))
-        press = {"update_id": 900, "callback_query": {
-            "id": "q1", "chat_instance": "c", "data": "c:hapus_ya",
-            "from": {"id": 42, "is_bot": False, "first_name": "Rina"},
-            "message": {"message_id": 5, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "x"}}}
-        await app.process_update(Update.de_json(press, app.bot))
-        await app.shutdown()
-
-    asyncio.run(run())
+    lines = SCRIPT + ["/datasaya", "/hapusdata"]
+    press = {"update_id": 900, "callback_query": {
+        "id": "q1", "chat_instance": "c", "data": "c:hapus_ya",
+        "from": {"id": 42, "is_bot": False, "first_name": "Rina"},
+        "message": {"message_id": 5, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "x"}}}
+    request, errors = run_offline(CoachService(coach, store),
+                                  [_message(i, 42, line) for i, line in enumerate(lines, 1)] + [press])
     assert errors == []
     (filename, content), = request.files(42)
     assert filename.endswith(".json")

@@ -1,7 +1,6 @@
 """Inline lookups, "Membantu?" feedback and the operators' statistics on a seeded database."""
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
@@ -10,16 +9,13 @@ import sys
 
 import pytest
 from PIL import Image
-from telegram import Update
 
 from bot import stats
-from bot.channels.telegram import build_application
-from bot.config import Settings
 from bot.conversation import Action
 from bot.service import CoachService
 from bot.storage import Storage
 from tests.fakebotapi import telegram_html_error
-from tests.recording_request import RecordingRequest
+from tests.recording_request import run_offline
 from tests.test_channels import SCRIPT, core_action
 from tests.test_checkins import Clock, wib
 
@@ -27,22 +23,10 @@ DAY = 86400
 
 
 def inline_answers(coach, storage, queries: list[str]) -> list[list[dict]]:
-    request, errors = RecordingRequest(), []
-    app = build_application(CoachService(coach, storage), Settings(token="123:ABC"), request=request,
-                            rate_limit=False)
-
-    async def run():
-        async def record(update, context):
-            errors.append(context.error)
-        app.add_error_handler(record)
-        await app.initialize()
-        for i, query in enumerate(queries, 1):
-            update = {"update_id": i, "inline_query": {"id": f"iq{i}", "query": query, "offset": "",
-                                                       "from": {"id": 77, "is_bot": False, "first_name": "Sari"}}}
-            await app.process_update(Update.de_json(update, app.bot))
-        await app.shutdown()
-
-    asyncio.run(run())
+    request, errors = run_offline(CoachService(coach, storage), [
+        {"update_id": i, "inline_query": {"id": f"iq{i}", "query": query, "offset": "",
+                                          "from": {"id": 77, "is_bot": False, "first_name": "Sari"}}}
+        for i, query in enumerate(queries, 1)])
     assert errors == []
     calls = [p for name, p in request.calls if name == "answerInlineQuery"]
     assert len(calls) == len(queries)

@@ -1,7 +1,6 @@
 """Security: operator commands only for ADMIN_IDS, no token in logs or replies, a private database file."""
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import signal
@@ -9,15 +8,12 @@ import stat
 import subprocess
 import sys
 
-from telegram import Update
 
-from bot.channels.telegram import build_application
-from bot.config import Settings
 from bot.conversation import Action
 from bot.service import CoachService
 from bot.storage import Storage
 from tests.fakebotapi import FakeBotAPI
-from tests.recording_request import RecordingRequest
+from tests.recording_request import run_offline
 from tests.test_channels import _message
 
 ADMIN, OWNER = 700, 701
@@ -26,22 +22,8 @@ ADMIN, OWNER = 700, 701
 def run_lines(coach, tmp_path, lines_by_user: list[tuple[int, str]]):
     store = Storage(tmp_path / "coach.db")
     service = CoachService(coach, store, admin_ids=frozenset({ADMIN}))
-    request, errors = RecordingRequest(), []
-    app = build_application(service, Settings(token="123:ABC", admin_ids=frozenset({ADMIN})),
-                            request=request, rate_limit=False)
-
-    async def run():
-        async def record(update, context):
-            errors.append(context.error)
-        app.add_error_handler(record)
-        await app.initialize()
-        await app.bot_data["channel"].post_init(app)
-        ids = itertools.count(1)
-        for user, line in lines_by_user:
-            await app.process_update(Update.de_json(_message(next(ids), user, line), app.bot))
-        await app.shutdown()
-
-    asyncio.run(run())
+    request, errors = run_offline(service, [_message(i, user, line) for i, (user, line) in enumerate(lines_by_user, 1)],
+                                  post_init=True)
     assert errors == []
     return request, store
 
@@ -106,9 +88,6 @@ def test_in_a_group_only_the_owner_of_a_conversation_can_press_its_buttons(coach
     group = {"id": -100200, "type": "supergroup", "title": "UMKM Sukamaju"}
     rina, budi = {"id": 801, "is_bot": False, "first_name": "Rina"}, {"id": 802, "is_bot": False, "first_name": "Budi"}
     store = Storage(tmp_path / "coach.db")
-    request, errors = RecordingRequest(), []
-    app = build_application(CoachService(coach, store), Settings(token="123:ABC"), request=request,
-                            rate_limit=False)
     ids = itertools.count(1)
 
     def said(user: dict, words: str) -> dict:
@@ -116,29 +95,23 @@ def test_in_a_group_only_the_owner_of_a_conversation_can_press_its_buttons(coach
         return {"update_id": next(ids), "message": {"message_id": next(ids), "date": 0, "chat": group,
                                                     "from": user, "text": words, "entities": entities}}
 
-    def pressed(user: dict, message_id: int, data: str) -> dict:
-        return {"update_id": next(ids), "callback_query": {
-            "id": f"q{next(ids)}", "chat_instance": "c", "data": data, "from": user,
-            "message": {"message_id": message_id, "date": 0, "chat": group, "text": "x"}}}
+    def press_on_rinas_last(user: dict):
+        def update() -> dict:   # built when its turn comes: Rina's message is known by then
+            rinas = store.db.execute("SELECT MAX(message_id) FROM group_messages WHERE owner_id = ?",
+                                     [rina["id"]]).fetchone()[0]
+            return {"update_id": next(ids), "callback_query": {
+                "id": f"q{next(ids)}", "chat_instance": "c", "data": "a:segmen:ceruk", "from": user,
+                "message": {"message_id": rinas, "date": 0, "chat": group, "text": "x"}}}
+        return update
 
-    async def run():
-        async def record(update, context):
-            errors.append(context.error)
-        app.add_error_handler(record)
-        await app.initialize()
-        for user, name in ((rina, "Warung Rina"), (budi, "Laundry Budi")):
-            for words in ("/start@umkm_coach_bot", f"@umkm_coach_bot {name}", "@umkm_coach_bot jualan harian"):
-                await app.process_update(Update.de_json(said(user, words), app.bot))
-        rinas = store.db.execute("SELECT MAX(message_id) FROM group_messages WHERE owner_id = ?",
-                                 [rina["id"]]).fetchone()[0]
-        calls = len(request.calls)
-        await app.process_update(Update.de_json(pressed(budi, rinas, "a:segmen:ceruk"), app.bot))
-        assert [name for name, _ in request.calls[calls:]] == ["answerCallbackQuery"]
-        assert "percakapan orang lain" in request.calls[-1][1]["text"]
-        await app.process_update(Update.de_json(pressed(rina, rinas, "a:segmen:ceruk"), app.bot))
-        await app.shutdown()
-
-    asyncio.run(run())
+    talk = [said(user, words) for user, name in ((rina, "Warung Rina"), (budi, "Laundry Budi"))
+            for words in ("/start@umkm_coach_bot", f"@umkm_coach_bot {name}", "@umkm_coach_bot jualan harian")]
+    request, errors = run_offline(CoachService(coach, store), talk + [press_on_rinas_last(budi)])
+    assert errors == []
+    assert [name for name, _ in request.calls[-1:]] == ["answerCallbackQuery"]
+    assert "percakapan orang lain" in request.calls[-1][1]["text"]
+    assert "segmen" not in store.load(rina["id"])[0].answers   # nothing happened to Rina ...
+    request, errors = run_offline(CoachService(coach, store), [press_on_rinas_last(rina)])
     assert errors == []
     assert "segmen" not in store.load(budi["id"])[0].answers
     assert store.load(rina["id"])[0].answers["segmen"] == "ceruk"
