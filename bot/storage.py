@@ -95,6 +95,10 @@ class Storage:
         state = json.loads(row[0]) if row[0] else None
         return (Session.from_dict(state, copy_values=False) if state else None), row[1] or 0
 
+    def last_update_id(self, owner_id: int) -> int:
+        row = self.db.execute("SELECT last_update_id FROM owners WHERE id = ?", [owner_id]).fetchone()
+        return row[0] or 0 if row else 0
+
     def save(self, owner_id: int, chat_id: int, session: Session, events: Iterable[dict] = (),
              replies: Iterable[dict] = (), update_id: int | None = None, first_name: str = "",
              now: float | None = None, touch: bool = True) -> list[int]:

@@ -208,7 +208,7 @@ class TelegramChannel:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         user, chat = update.effective_user, update.effective_chat
-        if update.update_id <= self.service.storage.load(user.id)[1]:
+        if update.update_id <= self.service.storage.last_update_id(user.id):
             return   # handled (and answered) before a restart; Telegram sent it again
         notice = None
         if chat is not None and chat.type != ChatType.PRIVATE and not self._presser_owns(query, user.id, chat.id):
