@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from . import render, stats
+from . import render
 from .config import Settings
 from .knowledge import KnowledgeError, load
 
@@ -73,7 +73,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     service = _service(Settings.from_env())
     if args.json:
-        print(json.dumps(stats.compute(service.storage).as_json(), ensure_ascii=False, indent=1))
+        print(json.dumps(service.stats().as_json(), ensure_ascii=False, indent=1))
     else:
         print(render.to_plain(render.html_message("stats.j2", **service.stats_context())))
     if args.chart:
