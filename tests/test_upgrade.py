@@ -1,0 +1,93 @@
+"""What the version before the restructuring wrote still works: the console walk, stored sessions and old buttons."""
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+from pathlib import Path
+
+from bot.channels import console
+from bot.conversation import Action
+from bot.service import CoachService
+from bot.storage import Storage
+from tests.recording_request import RecordingRequest
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_console_walk_is_byte_identical(coach, tmp_path):
+    """tests/data/console_walk.out was printed by commit 8f67be9 for console_walk.txt."""
+    output = io.StringIO()
+    script = (DATA / "console_walk.txt").read_text(encoding="utf-8")
+    console.run(CoachService(coach, Storage(tmp_path / "walk.db")), input=io.StringIO(script), output=output)
+    assert output.getvalue() == (DATA / "console_walk.out").read_text(encoding="utf-8")
+
+
+def _old_service(coach, tmp_path) -> CoachService:
+    """tests/data/coach_v1.db was written by commit 8f67be9: six owners at different places in the flow."""
+    path = tmp_path / "coach.db"
+    shutil.copy(DATA / "coach_v1.db", path)
+    return CoachService(coach, Storage(path), quiet_hours=None)
+
+
+def press(service, owner_id, data):
+    return service.handle(owner_id, owner_id, Action("button", data=data))
+
+
+def test_sessions_stored_before_keep_their_place(coach, tmp_path):
+    service = _old_service(coach, tmp_path)
+    steps = {owner: service.storage.load(owner)[0].step for owner in range(1, 7)}
+    assert steps == {1: "segmen", 2: "taktik", 3: "selesai", 4: "segmen", 5: "segmen", 6: "kuis_kebutuhan"}
+    assert service.storage.load(4)[0].paused and service.storage.load(5)[0].confirm == "hapus"
+
+
+def test_buttons_sent_before_keep_working(coach, tmp_path):
+    service = _old_service(coach, tmp_path)
+    store = service.storage
+    press(service, 1, "a:segmen:ceruk")
+    assert store.load(1)[0].step == "nilai" and store.load(1)[0].answers["segmen"] == "ceruk"
+
+    picked = store.load(2)[0].answers["pilihan"]
+    press(service, 2, "a:taktik:selesai")
+    assert [item["id"] for item in store.load(2)[0].plan] == picked
+
+    finished = store.load(3)[0]
+    due = int(finished.reminders[0]["due"])
+    tactic = finished.plan[0]["id"]
+    press(service, 3, f"k:{tactic}:berhasil")
+    press(service, 3, f"r:x:{due}")
+    after = store.load(3)[0]
+    assert after.plan[0]["status"] == "berhasil" and after.reminders == []
+
+    press(service, 4, "c:start")
+    assert not store.load(4)[0].paused and store.load(4)[0].step == "segmen"
+
+    press(service, 5, "c:hapus_ya")
+    assert store.load(5)[0] is None or store.load(5)[0].answers == {}
+    assert store.export(5)["events"] == []
+
+    press(service, 6, "a:kuis_kebutuhan:mirip")
+    assert store.load(6)[0].step == "kuis_saling"
+
+
+def test_replies_queued_before_are_delivered_with_their_buttons(coach, tmp_path):
+    from bot.channels.telegram import build_application
+    from bot.config import Settings
+
+    service = _old_service(coach, tmp_path)
+    queued = {owner: [m.text for m in service.pending(owner)] for owner in (1, 3)}
+    assert all(queued.values())
+    request = RecordingRequest()
+    app = build_application(service, Settings(token="123:ABC"), request=request, rate_limit=False)
+
+    async def run():
+        await app.initialize()
+        for owner in (1, 3):
+            await app.bot_data["channel"].deliver(app.bot, owner)
+        await app.shutdown()
+
+    asyncio.run(run())
+    assert [p["text"] for p in request.sent(1)] == queued[1]
+    assert "a:segmen:ceruk" in str(request.sent(1)[-1]["reply_markup"])
+    assert [p["text"] for p in request.sent(3)] == queued[3]
+    assert service.pending() == []
