@@ -1,4 +1,4 @@
-"""Benchmark the quick lookup (bot.lookup.Lookup): index build time and per-query latency.
+"""Benchmark the quick lookup (bot.advice.lookup.Lookup): index build time and per-query latency.
 
 What it measures
   * 1,200+ deterministic queries (seeded): the labelled ones in tests/data/casual_queries.jsonl and
@@ -39,8 +39,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from bot.knowledge import Entry, Lexicon, load
-from bot.lookup import Lookup
+from bot.advice.knowledge import Entry, Lexicon, load
+from bot.advice.lookup import Lookup
 
 ROOT = Path(__file__).resolve().parent.parent
 CASUAL = ROOT / "tests" / "data" / "casual_queries.jsonl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .checkins import QUIET_HOURS, parse_quiet_hours
+from .core.schedule import QUIET_HOURS, parse_quiet_hours
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import Coach
-from bot.knowledge import load
-from bot.service import CoachService
+from bot.core.engine import Coach
+from bot.advice.knowledge import load
+from bot.app.service import CoachService
 from bot.storage import Storage
 
 

@@ -92,7 +92,7 @@ def run_offline(service, updates, settings=None, post_init: bool = False) -> tup
         app.add_error_handler(record)
         await app.initialize()
         if post_init:   # what run_polling would do first (setMyCommands, jobs)
-            await app.bot_data["channel"].post_init(app)
+            await app.bot_data["handlers"].post_init(app)
         for update in updates:
             await app.process_update(Update.de_json(update() if callable(update) else update, app.bot))
         await app.shutdown()

@@ -13,10 +13,10 @@ from telegram import Update
 
 from bot.channels.telegram import build_application
 from bot.config import Settings
-from bot.conversation import Session
-from bot.service import CoachService
+from bot.core.model import Session
+from bot.app.service import CoachService
 from bot.storage import Storage
-from tests.fakebotapi import parse_html, telegram_html_error, utf16_len
+from tests.fakes import parse_html, telegram_html_error, utf16_len
 from tests.recording_request import BOT, RecordingRequest
 
 OWNER, OTHER = 42, 77            # Rina has a conversation going; Budi is someone else in her group

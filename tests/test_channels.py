@@ -6,10 +6,10 @@ import time
 
 
 from bot.channels import console
-from bot.conversation import Action
-from bot.service import CoachService
+from bot.core.model import Action, Command, Press, Start, Text
+from bot.app.service import CoachService
 from bot.storage import Storage
-from tests.fakebotapi import telegram_html_error
+from tests.fakes import telegram_html_error
 from tests.recording_request import run_offline
 
 # What a toko kue owner types; numbers pick the n-th choice, as on the console and in the core.
@@ -20,8 +20,8 @@ SCRIPT = ["/start", "Toko Kue Melati", "kue ulang tahun dan kue kering", "kelomp
 
 def core_action(line: str) -> Action:
     if line == "/start":
-        return Action("start")
-    return Action("text", text=line)
+        return Start()
+    return Text(line)
 
 
 def outcome_of(storage: Storage, owner_id: int) -> tuple:

@@ -5,9 +5,10 @@ import calendar
 
 import pytest
 
-from bot import checkins
-from bot.conversation import Action
-from bot.service import CoachService
+from bot.core import schedule as checkins
+from tests.collecting import CHANNEL, handle
+from bot.core.model import Command, Press, Start, Text
+from bot.app.service import CoachService
 from bot.storage import Storage
 from tests.test_channels import SCRIPT, core_action
 
@@ -40,7 +41,7 @@ def service(coach, storage, clock):
 
 def finish_plan(service: CoachService, owner: int = OWNER) -> None:
     for line in SCRIPT:
-        service.handle(owner, owner, core_action(line))
+        handle(service, owner, owner, core_action(line))
 
 
 def texts(messages) -> str:
@@ -67,62 +68,62 @@ def test_finished_plan_offers_reminders_and_a_check_in_comes_once(service, clock
     finish_plan(service)
     last = service.pending(OWNER)
     assert {"r:3", "r:7", "r:14"} <= set(buttons(last))
-    confirm = service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    confirm = handle(service, OWNER, OWNER, Press("r:3"))
     assert "Kamis, 26-11-2026 pukul 10.00 WIB" in texts(confirm)
 
     clock.now = wib(26, 9, 59)
-    assert service.send_due_checkins() == []
+    assert service.send_due_checkins(CHANNEL) == []
     clock.now = wib(26, 10, 0)
-    assert service.send_due_checkins() == [OWNER]
+    assert service.send_due_checkins(CHANNEL) == [OWNER]
     asked = service.pending(OWNER)[-4:]
     assert "Sudah 3 hari" in asked[0].text
     assert [b.split(":")[2] for b in buttons(asked[1:2])] == ["belum", "jalan", "berhasil", "tidak_cocok"]
     assert sum("sudah dicoba?" in m.text for m in asked) == 3
     clock.now = wib(26, 10, 5)
-    assert service.send_due_checkins() == []   # never twice
+    assert service.send_due_checkins(CHANNEL) == []   # never twice
 
 
 def test_a_check_in_missed_while_stopped_goes_out_late_once_after_restart(coach, tmp_path, clock):
     path = tmp_path / "coach.db"
     first = CoachService(coach, Storage(path), clock=clock)
     finish_plan(first)
-    first.handle(OWNER, OWNER, Action("button", data="r:7"))
+    handle(first, OWNER, OWNER, Press("r:7"))
     first.storage.close()                       # the bot is down for the due moment ...
     clock.now = wib(30, 16)                     # ... and comes back a day late
     second = CoachService(coach, Storage(path), clock=clock)
-    assert second.send_due_checkins() == [OWNER]
-    assert second.send_due_checkins() == []
+    assert second.send_due_checkins(CHANNEL) == [OWNER]
+    assert second.send_due_checkins(CHANNEL) == []
     second.storage.close()
     third = CoachService(coach, Storage(path), clock=clock)   # another restart: still not again
-    assert third.send_due_checkins() == []
+    assert third.send_due_checkins(CHANNEL) == []
     third.storage.close()
 
 
 def test_due_in_the_quiet_hours_waits_until_7(service, clock):
     finish_plan(service)
-    service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    handle(service, OWNER, OWNER, Press("r:3"))
     clock.now = wib(26, 21, 30)                 # due since 10:00, but it is evening now
-    assert service.send_due_checkins() == []
+    assert service.send_due_checkins(CHANNEL) == []
     clock.now = wib(27, 6, 59)
-    assert service.send_due_checkins() == []
+    assert service.send_due_checkins(CHANNEL) == []
     clock.now = wib(27, 7, 0)
-    assert service.send_due_checkins() == [OWNER]
+    assert service.send_due_checkins(CHANNEL) == [OWNER]
 
 
 def test_answers_update_the_plan_and_not_suitable_offers_the_next_best(service, clock):
     finish_plan(service)
-    service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    handle(service, OWNER, OWNER, Press("r:3"))
     clock.now = wib(26, 11)
-    service.send_due_checkins()
+    service.send_due_checkins(CHANNEL)
     plan = service.storage.load(OWNER)[0].plan
     first, second = plan[0]["id"], plan[1]["id"]
-    service.handle(OWNER, OWNER, Action("button", data=f"k:{first}:berhasil"))
-    reply = service.handle(OWNER, OWNER, Action("button", data=f"k:{second}:tidak_cocok"))
+    handle(service, OWNER, OWNER, Press(f"k:{first}:berhasil"))
+    reply = handle(service, OWNER, OWNER, Press(f"k:{second}:tidak_cocok"))
     add = [b for b in buttons(reply) if b.endswith(":tambah")]
     assert "Sebagai gantinya" in texts(reply) and len(add) == 1
     new_id = add[0].split(":")[1]
     assert new_id not in {item["id"] for item in plan}
-    shown = service.handle(OWNER, OWNER, Action("button", data=add[0]))
+    shown = handle(service, OWNER, OWNER, Press(add[0]))
     session = service.storage.load(OWNER)[0]
     statuses = {item["id"]: item["status"] for item in session.plan}
     assert statuses[first] == "berhasil" and statuses[second] == "tidak_cocok"
@@ -132,80 +133,80 @@ def test_answers_update_the_plan_and_not_suitable_offers_the_next_best(service, 
                                              [OWNER]).fetchall())
     assert stored[first] == "berhasil" and stored[new_id] == "direncanakan"
     # settled tactics are not asked about at the next check-in
-    service.handle(OWNER, OWNER, Action("button", data="r:7"))
+    handle(service, OWNER, OWNER, Press("r:7"))
     clock.now = wib(30, 11)
-    service.send_due_checkins()
+    service.send_due_checkins(CHANNEL)
     asked = [m.text for m in service.pending(OWNER) if "sudah dicoba?" in m.text][-2:]
     assert len(asked) == 2 and not any(service.coach.kb.by_id[first].title.split(":")[0] in t for t in asked)
 
 
 def test_pengingat_lists_and_cancels(service, clock):
     finish_plan(service)
-    service.handle(OWNER, OWNER, Action("text", text="ingatkan 5 hari lagi"))
-    listing = service.handle(OWNER, OWNER, Action("command", name="pengingat"))
+    handle(service, OWNER, OWNER, Text("ingatkan 5 hari lagi"))
+    listing = handle(service, OWNER, OWNER, Command("pengingat"))
     assert "Sabtu, 28-11-2026 pukul 10.00 WIB" in texts(listing)
     cancel = [b for b in buttons(listing) if b.startswith("r:x:")]
     assert len(cancel) == 1
-    after = service.handle(OWNER, OWNER, Action("button", data=cancel[0]))
+    after = handle(service, OWNER, OWNER, Press(cancel[0]))
     assert "Belum ada pengingat" in texts(after)
     clock.now = wib(29, 10)
-    assert service.send_due_checkins() == []
+    assert service.send_due_checkins(CHANNEL) == []
 
 
 def test_no_check_in_for_an_owner_who_blocked_the_bot(service, clock):
     finish_plan(service)
-    service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    handle(service, OWNER, OWNER, Press("r:3"))
     service.storage.set_active(OWNER, False)
     clock.now = wib(27, 10)
-    assert service.send_due_checkins() == []
+    assert service.send_due_checkins(CHANNEL) == []
 
 
 def test_reminders_need_a_plan(service):
-    service.handle(OWNER, OWNER, Action("start"))
-    reply = service.handle(OWNER, OWNER, Action("button", data="r:3"))
+    handle(service, OWNER, OWNER, Start())
+    reply = handle(service, OWNER, OWNER, Press("r:3"))
     assert service.storage.load(OWNER)[0].reminders == []
     assert "sudah tidak berlaku" in texts(reply) and "nama usaha" in texts(reply)
 
 
 def test_a_question_with_a_number_after_the_plan_is_answered_not_taken_as_a_reminder(service):
     finish_plan(service)
-    reply = service.handle(OWNER, OWNER, Action("text", text="cara cek stok 3 produk biar ga kehabisan"))
+    reply = handle(service, OWNER, OWNER, Text("cara cek stok 3 produk biar ga kehabisan"))
     assert "⏰ Siap" not in texts(reply)
     assert service.storage.load(OWNER)[0].reminders == []
-    weeks = service.handle(OWNER, OWNER, Action("text", text="tolong ingatkan 2 minggu lagi ya"))
+    weeks = handle(service, OWNER, OWNER, Text("tolong ingatkan 2 minggu lagi ya"))
     assert "(14 hari lagi)" in texts(weeks)
 
 
 def test_restart_keeps_the_plans_reminders(service):
     finish_plan(service)
-    service.handle(OWNER, OWNER, Action("button", data="r:7"))
-    service.handle(OWNER, OWNER, Action("command", name="ulang"))
-    service.handle(OWNER, OWNER, Action("button", data="c:ulang_ya"))
+    handle(service, OWNER, OWNER, Press("r:7"))
+    handle(service, OWNER, OWNER, Command("ulang"))
+    handle(service, OWNER, OWNER, Press("c:ulang_ya"))
     assert len(service.storage.load(OWNER)[0].reminders) == 1
 
 
 def test_check_ins_go_to_the_private_chat_even_after_talking_in_a_group(service, clock):
     finish_plan(service)
-    service.handle(OWNER, OWNER, Action("button", data="r:3"))
-    service.handle(OWNER, -100555, Action("text", text="@umkm_coach_bot gmn promosi di tiktok", private=False))
+    handle(service, OWNER, OWNER, Press("r:3"))
+    handle(service, OWNER, -100555, Text("@umkm_coach_bot gmn promosi di tiktok", private=False))
     clock.now = wib(26, 11)
-    assert service.send_due_checkins() == [OWNER]
+    assert service.send_due_checkins(CHANNEL) == [OWNER]
     asked = [m for m in service.pending(OWNER) if "sudah dicoba?" in m.text]
     assert asked and {m.chat_id for m in asked} == {OWNER}
 
 
 def test_a_check_in_does_not_count_as_the_owner_being_active(service, clock):
-    from bot import stats
+    from bot.app import stats
     finish_plan(service)
-    service.handle(OWNER, OWNER, Action("button", data="r:14"))
+    handle(service, OWNER, OWNER, Press("r:14"))
     clock.now = wib(23, 10) + 16 * DAY
-    before = stats.compute(service.storage, clock.now).active
-    service.send_due_checkins()
-    assert stats.compute(service.storage, clock.now).active == before == {1: 0, 7: 0, 30: 1}
+    before = stats.compute(service.storage, service.coach.flow, clock.now).active
+    service.send_due_checkins(CHANNEL)
+    assert stats.compute(service.storage, service.coach.flow, clock.now).active == before == {1: 0, 7: 0, 30: 1}
 
 
 def test_configured_quiet_hours_also_move_the_due_time(coach, storage, clock):
     service = CoachService(coach, storage, clock=clock, quiet_hours=(9, 12))
     finish_plan(service)
-    reply = service.handle(OWNER, OWNER, Action("button", data="r:3"))   # 10:00 + 3 days falls in 9-12
+    reply = handle(service, OWNER, OWNER, Press("r:3"))   # 10:00 + 3 days falls in 9-12
     assert "Kamis, 26-11-2026 pukul 12.00 WIB" in texts(reply)

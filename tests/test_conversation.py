@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import Action, Session
+from bot.core.model import Command, LookedUp, Planned, Press, Session, Start, Text
 
 
 def text(t):
-    return Action("text", text=t)
+    return Text(t)
 
 
 def button(data):
-    return Action("button", data=data)
+    return Press(data)
 
 
 def command(name, args=""):
-    return Action("command", name=name, text=args)
+    return Command(name, args)
 
 
 def drive(coach, actions, session=None):
@@ -26,7 +26,7 @@ def drive(coach, actions, session=None):
     return session, outcome
 
 
-TO_SEGMENT = [Action("start"), text("Toko Kue Melati"), text("kue ulang tahun")]
+TO_SEGMENT = [Start(), text("Toko Kue Melati"), text("kue ulang tahun")]
 TO_VALUES = TO_SEGMENT + [button("a:segmen:ceruk")]
 TO_RELATIONSHIP = TO_VALUES + [text("ibu-ibu pengajian, wajib halal"), button("a:sarana_jumlah:sedikit"),
                                button("a:sarana_nilai:besar"), button("a:sarana_waktu:cukup"),
@@ -35,7 +35,7 @@ TO_TACTICS = TO_RELATIONSHIP + [button("a:hubungan:saran"), button("a:motivasi:r
 
 
 @pytest.mark.parametrize("actions, step, answers", [
-    ([Action("start")], "nama", {}),
+    ([Start()], "nama", {}),
     (TO_SEGMENT[:2], "produk", {"nama": "Toko Kue Melati"}),
     (TO_SEGMENT, "segmen", {"produk": "kue ulang tahun"}),
     (TO_VALUES, "nilai", {"segmen": "ceruk"}),
@@ -64,7 +64,7 @@ def test_steps_and_answers(coach, actions, step, answers):
 def test_every_question_shows_progress_and_buttons(coach):
     session, outcome = drive(coach, TO_SEGMENT)
     ask = outcome.replies[-1]
-    assert ask.template == "ask_segmen.j2"
+    assert ask.template == "ask/segmen.j2"
     assert ask.context["progress"] == {"number": 2, "total": 6, "name": "Segmen pelanggan"}
     data = [b.data for row in ask.buttons for b in row]
     assert "a:segmen:ceruk" in data and "c:kembali" in data
@@ -92,7 +92,7 @@ def test_restart_needs_confirmation_and_keeps_the_plan(coach):
 def test_pause_and_resume_where_left(coach):
     session, _ = drive(coach, TO_VALUES + [command("batal")])
     assert session.paused
-    session, outcome = drive(coach, [Action("start")], session)
+    session, outcome = drive(coach, [Start()], session)
     assert not session.paused and session.step == "nilai"
     assert outcome.replies[0].template == "welcome_back.j2"
 
@@ -100,8 +100,8 @@ def test_pause_and_resume_where_left(coach):
 def test_a_question_mid_step_gets_a_card_then_the_step_again(coach):
     session, outcome = drive(coach, TO_SEGMENT + [text("gmn biar pelanggan balik lagi?")])
     assert session.step == "segmen"
-    assert [r.template for r in outcome.replies] == ["card.j2", "ask_segmen.j2"]
-    assert outcome.events[-1]["kind"] == "lookup" and outcome.events[-1]["best"]
+    assert [r.template for r in outcome.replies] == ["card.j2", "ask/segmen.j2"]
+    assert isinstance(outcome.events[-1], LookedUp) and outcome.events[-1].best
 
 
 def test_cari_command_answers_and_repeats_the_step(coach):
@@ -113,18 +113,18 @@ def test_cari_command_answers_and_repeats_the_step(coach):
 def test_nonsense_gets_a_clear_answer_and_the_step_again(coach):
     session, outcome = drive(coach, TO_SEGMENT + [text("qwerty asdf")])
     assert session.step == "segmen"
-    assert [r.template for r in outcome.replies] == ["not_understood.j2", "ask_segmen.j2"]
+    assert [r.template for r in outcome.replies] == ["not_understood.j2", "ask/segmen.j2"]
 
 
 @pytest.mark.parametrize("raw", ["😀😀", "   ", "\x00\x00", "\u200b"])
 def test_text_without_words_is_answered_not_stored(coach, raw):
-    session, outcome = drive(coach, [Action("start"), text(raw)])
+    session, outcome = drive(coach, [Start(), text(raw)])
     assert session.step == "nama" and "nama" not in session.answers
     assert outcome.replies[0].template == "no_words.j2"
 
 
 def test_too_long_name_is_refused_but_long_values_are_kept_clipped(coach):
-    session, outcome = drive(coach, [Action("start"), text("x" * 200)])
+    session, outcome = drive(coach, [Start(), text("x" * 200)])
     assert session.step == "nama" and outcome.replies[0].template == "too_long.j2"
     session, _ = drive(coach, TO_VALUES + [text("halal " * 400)])
     assert session.step == "sarana_jumlah" and len(session.answers["nilai"]) == 1000
@@ -133,7 +133,7 @@ def test_too_long_name_is_refused_but_long_values_are_kept_clipped(coach):
 def test_stale_button_says_so_and_shows_current_step(coach):
     session, outcome = drive(coach, TO_VALUES + [button("a:segmen:massal")])
     assert session.answers["segmen"] == "ceruk" and session.step == "nilai"
-    assert [r.template for r in outcome.replies] == ["stale_button.j2", "ask_nilai.j2"]
+    assert [r.template for r in outcome.replies] == ["stale_button.j2", "ask/nilai.j2"]
 
 
 @pytest.mark.parametrize("data", ["", "x", "a:nope:1", "a:segmen", "c:rm -rf", "a:taktik:../../etc"])
@@ -141,7 +141,7 @@ def test_forged_button_data_changes_nothing(coach, data):
     before, _ = drive(coach, TO_SEGMENT)
     after, outcome = drive(coach, [button(data)], before)
     assert after.step == before.step and after.answers == before.answers
-    assert outcome.replies[-1].template == "ask_segmen.j2"
+    assert outcome.replies[-1].template == "ask/segmen.j2"
 
 
 def test_tactics_pick_toggle_and_plan(coach):
@@ -156,7 +156,7 @@ def test_tactics_pick_toggle_and_plan(coach):
     session, outcome = drive(coach, [button("a:taktik:selesai")], session)
     assert session.step == "selesai"
     assert [item["id"] for item in session.plan] == [first]
-    assert outcome.events[-1] == {"kind": "plan", "added": [first], "motivasi": "retensi"}
+    assert outcome.events[-1] == Planned([first], "retensi")
 
 
 def test_done_without_a_pick_asks_for_one(coach):
@@ -179,7 +179,7 @@ def test_the_plan_grows_with_another_motivation(coach):
 def test_session_survives_a_round_trip_through_json(coach):
     session, _ = drive(coach, TO_TACTICS)
     assert Session.from_dict(session.to_dict()) == session
-    assert Session.from_dict({"step": "nonsense"}).step == "nama"
+    assert coach.handle(Session.from_dict({"step": "nonsense"}), Start()).session.step == "nama"
 
 
 def test_handle_does_not_modify_the_given_session(coach):

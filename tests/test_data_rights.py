@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 
 
-from bot.conversation import Action
-from bot.service import CoachService
+from tests.collecting import handle
+from bot.core.model import Command, Press, Start, Text
+from bot.app.service import CoachService
 from bot.storage import OWNER_TABLES, Storage
 from tests.recording_request import run_offline
 from tests.test_channels import SCRIPT, _message, core_action
@@ -15,7 +16,7 @@ OWNER, OTHER = 31, 32
 
 def walk_to_plan(service: CoachService, owner: int) -> None:
     for line in SCRIPT:
-        service.handle(owner, owner, core_action(line))
+        handle(service, owner, owner, core_action(line))
 
 
 def rows_about(storage: Storage, owner: int) -> dict[str, int]:
@@ -37,7 +38,7 @@ def test_every_table_about_owners_is_covered(storage):
 
 def test_datasaya_shows_everything_and_attaches_the_json(service):
     walk_to_plan(service, OWNER)
-    replies = service.handle(OWNER, OWNER, Action("command", name="datasaya"))
+    replies = handle(service, OWNER, OWNER, Command("datasaya"))
     readable = texts(replies)
     for expected in ("Toko Kue Melati", "kue ulang tahun dan kue kering", "ibu-ibu pengajian",
                      "gmn biar pelanggan balik lagi?", "Rencana aksi</b>: 3 taktik"):
@@ -58,8 +59,8 @@ def test_datasaya_shows_everything_and_attaches_the_json(service):
 
 def test_datasaya_holds_nobody_elses_data(service):
     walk_to_plan(service, OWNER)
-    service.handle(OTHER, OTHER, Action("start"))
-    service.handle(OTHER, OTHER, Action("text", text="Laundry Kilat Bu Ani"))
+    handle(service, OTHER, OTHER, Start())
+    handle(service, OTHER, OTHER, Text("Laundry Kilat Bu Ani"))
     data = service.file(OWNER, "datasaya").data.decode()
     assert "Laundry Kilat Bu Ani" not in data and f'"owner_id": {OTHER}' not in data
 
@@ -67,10 +68,10 @@ def test_datasaya_holds_nobody_elses_data(service):
 def test_hapusdata_asks_first_and_no_keeps_everything(service):
     walk_to_plan(service, OWNER)
     before = rows_about(service.storage, OWNER)
-    confirm = service.handle(OWNER, OWNER, Action("command", name="hapusdata"))
+    confirm = handle(service, OWNER, OWNER, Command("hapusdata"))
     assert "Hapus semua data Anda?" in texts(confirm)
     assert [data for m in confirm for row in m.buttons for _, data in row] == ["c:hapus_ya", "c:hapus_tidak"]
-    kept = service.handle(OWNER, OWNER, Action("button", data="c:hapus_tidak"))
+    kept = handle(service, OWNER, OWNER, Press("c:hapus_tidak"))
     assert "tidak dihapus" in texts(kept)
     after = rows_about(service.storage, OWNER)
     assert after["plans"] == before["plans"] == 3 and after["owners"] == 1
@@ -80,14 +81,14 @@ def test_hapusdata_asks_first_and_no_keeps_everything(service):
 def test_hapusdata_yes_deletes_everything_and_the_owner_starts_fresh(service):
     walk_to_plan(service, OWNER)
     walk_to_plan(service, OTHER)
-    service.handle(OWNER, OWNER, Action("command", name="hapusdata"))
-    done = service.handle(OWNER, OWNER, Action("button", data="c:hapus_ya"))
+    handle(service, OWNER, OWNER, Command("hapusdata"))
+    done = handle(service, OWNER, OWNER, Press("c:hapus_ya"))
     assert "sudah kami hapus" in texts(done)
     for message in done:
         service.storage.mark_sent(message.outbox_id)
     assert rows_about(service.storage, OWNER) == dict.fromkeys(OWNER_TABLES, 0)
     assert rows_about(service.storage, OTHER)["plans"] == 3   # nobody else's data goes
-    fresh = service.handle(OWNER, OWNER, Action("start"))
+    fresh = handle(service, OWNER, OWNER, Start())
     assert "Halo!" in texts(fresh) and "nama usaha" in texts(fresh)
     session, _ = service.storage.load(OWNER)
     assert session.answers == {} and session.plan == []
@@ -95,11 +96,11 @@ def test_hapusdata_yes_deletes_everything_and_the_owner_starts_fresh(service):
 
 def test_typed_yes_deletes_too_and_a_stale_yes_button_does_not(service):
     walk_to_plan(service, OWNER)
-    stale = service.handle(OWNER, OWNER, Action("button", data="c:hapus_ya"))   # no question pending
+    stale = handle(service, OWNER, OWNER, Press("c:hapus_ya"))   # no question pending
     assert "sudah kami hapus" not in texts(stale)
     assert rows_about(service.storage, OWNER)["plans"] == 3
-    service.handle(OWNER, OWNER, Action("command", name="deletedata"))
-    service.handle(OWNER, OWNER, Action("text", text="iya"))
+    handle(service, OWNER, OWNER, Command("deletedata"))
+    handle(service, OWNER, OWNER, Text("iya"))
     assert rows_about(service.storage, OWNER)["plans"] == 0 and rows_about(service.storage, OWNER)["owners"] == 0
 
 
@@ -123,7 +124,7 @@ def test_telegram_sends_the_json_file_and_deletes_on_button(coach, tmp_path):
 def test_personal_commands_are_not_answered_in_a_group(service):
     walk_to_plan(service, OWNER)
     for name in ("datasaya", "profil", "rencana", "hapusdata", "pengingat"):
-        replies = service.handle(OWNER, -100777, Action("command", name=name, private=False))
+        replies = handle(service, OWNER, -100777, Command(name, private=False))
         assert "chat pribadi" in texts(replies), name
         assert "Toko Kue Melati" not in texts(replies) and not any(m.file for m in replies), name
     assert service.storage.load(OWNER)[0].confirm is None   # no deletion question pending from the group
@@ -131,7 +132,7 @@ def test_personal_commands_are_not_answered_in_a_group(service):
 
 def test_pressing_yes_again_after_deleting_does_not_claim_the_data_was_kept(service):
     walk_to_plan(service, OWNER)
-    service.handle(OWNER, OWNER, Action("command", name="hapusdata"))
-    service.handle(OWNER, OWNER, Action("button", data="c:hapus_ya"))
-    again = service.handle(OWNER, OWNER, Action("button", data="c:hapus_ya"))
+    handle(service, OWNER, OWNER, Command("hapusdata"))
+    handle(service, OWNER, OWNER, Press("c:hapus_ya"))
+    again = handle(service, OWNER, OWNER, Press("c:hapus_ya"))
     assert "tidak dihapus" not in texts(again) and "/hapusdata" in texts(again)

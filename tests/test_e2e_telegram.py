@@ -11,11 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from pypdf import PdfReader
 
 
-from tests.fakebotapi import FakeBotAPI
+from tests.fakes import FakeBotAPI
+
+pytestmark = pytest.mark.slow   # `umkm-coach telegram` processes against the fake server over HTTP
 
 OWNER = 4242
 

@@ -16,15 +16,19 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Callable
 
+import pytest
 from telegram.request import HTTPXRequest
 
+from tests.collecting import handle
 from bot.channels.telegram import OUTBOX_SWEEP_SECONDS, build_application, poll
 from bot.config import Settings
-from bot.conversation import Action
-from bot.render import to_plain
-from bot.service import CoachService
+from bot.core.model import Action, Command, Press, Start, Text
+from bot.text.render import to_plain
+from bot.app.service import CoachService
 from bot.storage import Storage
-from tests.fakebotapi import FakeBotAPI
+from tests.fakes import FakeBotAPI
+
+pytestmark = pytest.mark.slow   # the bot (a process or a thread) against the fake server over HTTP
 
 FIRST_NAME = "Budi"   # what the fake puts in every user's profile, greeted by /start
 
@@ -99,8 +103,8 @@ class RecordingBotAPI(FakeBotAPI):
 
 def core_action(step: str) -> Action:
     if step == "/start":
-        return Action("start", user_name=FIRST_NAME)
-    return Action("text", text=step)
+        return Start(FIRST_NAME)
+    return Text(step)
 
 
 class Expected:
@@ -121,9 +125,9 @@ class Expected:
         for step in script:
             if step.startswith(("press:", "tactic:")):
                 target, data = button_target(self.messages(owner), step)
-                outgoing = service.handle(owner, owner, Action("button", data=data), edit_message_id=target + 1)
+                outgoing = handle(service, owner, owner, Press(data), edit_message_id=target + 1)
             else:
-                outgoing = service.handle(owner, owner, core_action(step))
+                outgoing = handle(service, owner, owner, core_action(step))
             for message in outgoing:
                 buttons = tuple(tuple(row) for row in message.buttons)
                 if message.edit_message_id:

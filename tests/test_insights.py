@@ -10,11 +10,12 @@ import sys
 import pytest
 from PIL import Image
 
-from bot import stats
-from bot.conversation import Action
-from bot.service import CoachService
+from bot.app import stats
+from tests.collecting import CHANNEL, handle
+from bot.core.model import Command, Press, Start, Text
+from bot.app.service import CoachService
 from bot.storage import Storage
-from tests.fakebotapi import telegram_html_error
+from tests.fakes import telegram_html_error
 from tests.recording_request import run_offline
 from tests.test_channels import SCRIPT, core_action
 from tests.test_checkins import Clock, wib
@@ -46,7 +47,7 @@ def test_inline_query_offers_matching_cards_ready_to_send(coach, storage):
 def test_empty_inline_query_offers_the_most_used_tactics(coach, storage):
     service = CoachService(coach, storage)
     for owner in (1, 2, 3):
-        service.handle(owner, owner, Action("command", name="cari", text="jualan di tiktok"))
+        handle(service, owner, owner, Command("cari", "jualan di tiktok"))
     (results,) = inline_answers(coach, storage, [""])
     assert storage.popular_tactics(1)[0] in [r["id"] for r in results[:1]]
     assert len(results) == 10
@@ -59,19 +60,19 @@ def test_off_topic_or_huge_inline_queries_get_an_empty_or_bounded_answer(coach, 
 
 
 def test_cards_carry_feedback_buttons_and_feedback_is_stored(service):
-    reply = service.handle(5, 5, Action("command", name="cari", text="biar pelanggan balik lagi"))
+    reply = handle(service, 5, 5, Command("cari", "biar pelanggan balik lagi"))
     card = next(m for m in reply if "💡" in m.text)
     data = [d for row in card.buttons for _, d in row]
     assert data == ["f:retensi-pelanggan:1", "f:retensi-pelanggan:0"]
-    thanks = service.handle(5, 5, Action("button", data="f:retensi-pelanggan:1"))
+    thanks = handle(service, 5, 5, Press("f:retensi-pelanggan:1"))
     assert "Terima kasih" in thanks[0].text
-    service.handle(5, 5, Action("button", data="f:retensi-pelanggan:1"))   # a double tap counts once
-    service.handle(6, 6, Action("button", data="f:retensi-pelanggan:1"))
-    service.handle(6, 6, Action("button", data="f:retensi-pelanggan:0"))   # a change of mind: the last counts
-    assert stats.compute(service.storage).feedback == [("retensi-pelanggan", 1, 1)]
-    forged = service.handle(6, 6, Action("button", data="f:tidak-ada:1"))
+    handle(service, 5, 5, Press("f:retensi-pelanggan:1"))   # a double tap counts once
+    handle(service, 6, 6, Press("f:retensi-pelanggan:1"))
+    handle(service, 6, 6, Press("f:retensi-pelanggan:0"))   # a change of mind: the last counts
+    assert stats.compute(service.storage, service.coach.flow).feedback == [("retensi-pelanggan", 1, 1)]
+    forged = handle(service, 6, 6, Press("f:tidak-ada:1"))
     assert "sudah tidak berlaku" in forged[0].text
-    assert stats.compute(service.storage).feedback == [("retensi-pelanggan", 1, 1)]
+    assert stats.compute(service.storage, service.coach.flow).feedback == [("retensi-pelanggan", 1, 1)]
 
 
 @pytest.fixture
@@ -82,28 +83,28 @@ def seeded(coach, tmp_path):
     for owner in (1, 2, 3):
         clock.now = wib(2, 10) if owner == 1 else wib(22, 9)
         for line in SCRIPT:
-            service.handle(owner, owner, core_action(line))
+            handle(service, owner, owner, core_action(line))
     clock.now = wib(21, 9)
     for owner in (4, 5):
         for line in SCRIPT[:3]:
-            service.handle(owner, owner, core_action(line))
-    service.handle(6, 6, Action("start"))
+            handle(service, owner, owner, core_action(line))
+    handle(service, 6, 6, Start())
     for owner, query in [(4, "cara jualan di tiktok"), (5, "cara jualan di tiktok"), (6, "ramalan zodiak minggu ini")]:
-        service.handle(owner, owner, Action("command", name="cari", text=query))
-    service.handle(2, 2, Action("button", data="f:retensi-pelanggan:1"))
-    service.handle(3, 3, Action("button", data="f:retensi-pelanggan:0"))
-    service.handle(2, 2, Action("button", data="r:3"))
+        handle(service, owner, owner, Command("cari", query))
+    handle(service, 2, 2, Press("f:retensi-pelanggan:1"))
+    handle(service, 3, 3, Press("f:retensi-pelanggan:0"))
+    handle(service, 2, 2, Press("r:3"))
     clock.now = wib(25, 10)
-    service.send_due_checkins()
+    service.send_due_checkins(CHANNEL)
     tactic = service.storage.load(2)[0].plan[0]["id"]
-    service.handle(2, 2, Action("button", data=f"k:{tactic}:berhasil"))
+    handle(service, 2, 2, Press(f"k:{tactic}:berhasil"))
     clock.now = wib(25, 12)
     return service, tactic
 
 
 def test_statistics_on_a_seeded_database(seeded):
     service, tactic = seeded
-    result = stats.compute(service.storage, now=wib(25, 12))
+    result = stats.compute(service.storage, service.coach.flow, now=wib(25, 12))
     assert result.owners == 6
     assert result.active == {1: 1, 7: 5, 30: 6}
     assert dict(result.funnel) == {"usaha": 6, "segmen": 5, "nilai": 3, "hubungan": 3, "motivasi": 3,
@@ -119,7 +120,7 @@ def test_statistics_on_a_seeded_database(seeded):
 def test_statistik_reply_and_funnel_picture(seeded):
     service, _ = seeded
     service.admin_ids = frozenset({1})
-    replies = service.handle(1, 1, Action("command", name="statistik"))
+    replies = handle(service, 1, 1, Command("statistik"))
     text = "\n".join(m.text for m in replies if m.text)
     assert "Pemilik usaha: 6" in text and "ramalan zodiak minggu ini" in text
     assert "Segmen pelanggan: 5 (83%)" in text
@@ -129,6 +130,7 @@ def test_statistik_reply_and_funnel_picture(seeded):
     assert image.format == "PNG" and image.width == 1080 and len(image.getcolors(maxcolors=1 << 16) or ()) > 3
 
 
+@pytest.mark.slow
 def test_stats_command_line(seeded, tmp_path):
     service, _ = seeded
     env = dict(os.environ, COACH_DB=service.storage.path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import CATEGORIES, KnowledgeError, default_dir, load
+from bot.advice.knowledge import CATEGORIES, KnowledgeError, default_dir, load
 
 REQUIRED = {
     "segmen": ["segmen-pelanggan", "segmen-pasar-massal", "segmen-ceruk", "segmen-tersegmentasi",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.lookup import Lookup, Normaliser
+from bot.advice.lookup import Lookup
+from bot.text.normalise import Normaliser
 
 HERE = Path(__file__).parent
 
@@ -90,7 +91,7 @@ def test_real_words_are_not_taken_for_typos(lookup):
 
 
 def test_normalisation(kb):
-    n = Normaliser(kb.lexicon)
+    n = Normaliser(dict(kb.lexicon.replacements), kb.lexicon.stopwords)
     assert n.words("Bangetttt!!! pela\u200bnggan2") == ["banget", "pelanggan"]
     assert n.words("Café") == ["cafe"]
     assert n.expand(["gmn", "repeat", "order"]) == ["bagaimana", "beli", "ulang"]

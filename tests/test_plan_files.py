@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from bot.conversation import Action, Session
-from bot.plan_files import PlanSheet, drawable, plan_pdf, plan_png, plan_sheet
+from bot.core.model import Action, Command, Press, Session, Start, Text
+from bot.files import PlanSheet, drawable, plan_pdf, plan_png, plan_sheet
 
 # A toko kue owner: retention tactics first, then a second round for new customers.
 SCRIPT = ["/start", "Toko Kue Melati", "kue ulang tahun dan kue kering", "kelompok khusus",
@@ -18,7 +18,7 @@ HOSTILE_NAME = '<b>Toko</b> & "Anak" 😀'
 
 
 def _action(line: str) -> Action:
-    return Action("start") if line == "/start" else Action("text", text=line)
+    return Start() if line == "/start" else Text(line)
 
 
 def run(coach, script) -> Session:
@@ -26,6 +26,11 @@ def run(coach, script) -> Session:
     for line in script:
         session = coach.handle(session, _action(line)).session
     return session
+
+
+@pytest.fixture(scope="module")
+def flow(coach):
+    return coach.flow
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +61,8 @@ def distinct_colors(image: Image.Image) -> int:
     return len(image.resize((270, image.height // 4)).getcolors(maxcolors=1 << 20))
 
 
-def test_sheet_holds_the_whole_plan(coach, finished):
-    sheet = plan_sheet(coach, finished)
+def test_sheet_holds_the_whole_plan(coach, flow, finished):
+    sheet = plan_sheet(coach.kb, flow, finished)
     assert isinstance(sheet, PlanSheet) and not sheet.empty
     assert sheet.nama == "Toko Kue Melati" and sheet.produk == "kue ulang tahun dan kue kering"
     assert sheet.segment == "Kelompok khusus (ceruk)"          # flow label without its icon
@@ -78,11 +83,11 @@ def test_sheet_holds_the_whole_plan(coach, finished):
     assert any(s.url for t in sheet.tactics for s in t.sources)
 
 
-def test_statuses_have_labels_and_unknown_ones_do_not_crash(coach, finished):
+def test_statuses_have_labels_and_unknown_ones_do_not_crash(coach, flow, finished):
     session = Session.from_dict(finished.to_dict())
     for item, status in zip(session.plan, ["belum", "jalan", "berhasil", "tidak_cocok", "ditunda_dulu"]):
         item["status"] = status
-    sheet = plan_sheet(coach, session)
+    sheet = plan_sheet(coach.kb, flow, session)
     labels = {t.status.value: t.status.label for t in sheet.tactics}
     assert labels == {"belum": "Belum dicoba", "jalan": "Sedang jalan", "berhasil": "Berhasil",
                       "tidak_cocok": "Tidak cocok", "ditunda_dulu": "Ditunda dulu"}
@@ -93,14 +98,14 @@ def test_statuses_have_labels_and_unknown_ones_do_not_crash(coach, finished):
     png_image(plan_png(sheet))
 
 
-def test_png_is_a_readable_portrait(coach, finished):
-    image = png_image(plan_png(plan_sheet(coach, finished)))
+def test_png_is_a_readable_portrait(coach, flow, finished):
+    image = png_image(plan_png(plan_sheet(coach.kb, flow, finished)))
     assert distinct_colors(image) > 20            # not blank: boxes, chips, antialiased text
     assert image.getpixel((5, 5)) != image.getpixel((5, image.height - 5))   # header band vs page
 
 
-def test_pdf_has_plan_steps_examples_and_sources(coach, finished):
-    sheet = plan_sheet(coach, finished)
+def test_pdf_has_plan_steps_examples_and_sources(coach, flow, finished):
+    sheet = plan_sheet(coach.kb, flow, finished)
     text = pdf_text(plan_pdf(sheet))
     assert "Toko Kue Melati" in text and "Kelompok khusus (ceruk)" in text
     for tactic in sheet.tactics:
@@ -112,11 +117,11 @@ def test_pdf_has_plan_steps_examples_and_sources(coach, finished):
     assert "dibuat dengan Coach UMKM" in text
 
 
-def test_hostile_owner_text_is_drawn_not_crashed(coach, finished):
+def test_hostile_owner_text_is_drawn_not_crashed(coach, flow, finished):
     session = Session.from_dict(finished.to_dict())
     session.answers.update(nama=HOSTILE_NAME, produk="kue " + "x" * 400,
                            nilai=("halal & murah <script>alert(1)</script> “enak” 🍰 " * 30)[:1000])
-    sheet = plan_sheet(coach, session)
+    sheet = plan_sheet(coach.kb, flow, session)
     assert sheet.nama == HOSTILE_NAME                              # kept as typed; renderers clean it
     assert drawable(sheet.nama) == '<b>Toko</b> & "Anak"'
     image = png_image(plan_png(sheet))
@@ -126,10 +131,10 @@ def test_hostile_owner_text_is_drawn_not_crashed(coach, finished):
     assert "“enak”" in text and "<script>alert(1)</script>" in text
 
 
-def test_emoji_only_name_and_odd_characters(coach, finished):
+def test_emoji_only_name_and_odd_characters(coach, flow, finished):
     session = Session.from_dict(finished.to_dict())
     session.answers.update(nama="😀\u200d🍰\ufe0f", produk="Kopi\x00 Ｓusu\tgula aren 🌴")
-    sheet = plan_sheet(coach, session)
+    sheet = plan_sheet(coach.kb, flow, session)
     assert drawable(sheet.produk) == "Kopi Susu gula aren"
     text = pdf_text(plan_pdf(sheet))
     assert "Usaha Anda" in text                                    # a name made only of emoji
@@ -137,9 +142,9 @@ def test_emoji_only_name_and_odd_characters(coach, finished):
 
 
 @pytest.mark.parametrize("script", [[], ["/start", "Warung Bu Sri", "nasi rames"]])
-def test_empty_plan_is_a_sensible_sheet(coach, script):
+def test_empty_plan_is_a_sensible_sheet(coach, flow, script):
     session = run(coach, script) if script else Session()
-    sheet = plan_sheet(coach, session)
+    sheet = plan_sheet(coach.kb, flow, session)
     assert sheet.empty and sheet.tactics == ()
     image = png_image(plan_png(sheet))
     assert image.height == 1350 and distinct_colors(image) > 10
@@ -148,12 +153,12 @@ def test_empty_plan_is_a_sensible_sheet(coach, script):
     assert ("Warung Bu Sri" if script else "Usaha Anda") in text
 
 
-def test_a_long_plan_stays_one_phone_screen(coach):
+def test_a_long_plan_stays_one_phone_screen(coach, flow):
     session = Session(answers={"nama": "Laundry Kilat", "segmen": "massal", "sarana_saluran": "online",
                                "hubungan": ["swalayan", "layanan-otomatis"]},
                       plan=[{"id": e.id, "motivasi": e.category, "status": "jalan"}
                             for e in coach.kb.entries if e.category in ("akuisisi", "retensi", "ekspansi")])
-    sheet = plan_sheet(coach, session)
+    sheet = plan_sheet(coach.kb, flow, session)
     assert len(sheet.tactics) > 20
     image = png_image(plan_png(sheet))
     assert image.height > 2000
@@ -161,11 +166,11 @@ def test_a_long_plan_stays_one_phone_screen(coach):
     assert all(" ".join(t.title.split()) in text for t in sheet.tactics)   # the PDF keeps them all
 
 
-def test_plan_items_missing_from_knowledge_are_skipped(coach, finished):
+def test_plan_items_missing_from_knowledge_are_skipped(coach, flow, finished):
     session = Session.from_dict(finished.to_dict())
     session.plan.append({"id": "taktik-yang-sudah-dihapus", "motivasi": "retensi", "status": "jalan"})
     session.plan.append({"id": session.plan[0]["id"], "motivasi": None, "status": None})
-    sheet = plan_sheet(coach, session)
+    sheet = plan_sheet(coach.kb, flow, session)
     assert "taktik-yang-sudah-dihapus" not in {t.id for t in sheet.tactics}
     assert sheet.groups[-1].label == "Taktik lain"
     plan_png(sheet)

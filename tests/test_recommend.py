@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import OVERVIEW_IDS
-from bot.recommend import Profile, relationships, tactics
+from bot.advice.knowledge import OVERVIEW_IDS
+from bot.advice.recommend import Profile, relationships, tactics
 
 CERUK_BESAR = Profile("ceruk", "sedikit", "besar", "cukup", "offline")
 WARUNG = Profile("massal", "banyak", "kecil", "terbatas", "offline")

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot import render
-from bot.conversation import Action
-from tests.fakebotapi import telegram_html_error
+from bot.channels.telegram.markup import split_message
+from bot.core import screens
+from bot.text import render
+from bot.core.model import Command, Press, Start, Text
+from tests.fakes import telegram_html_error
 
 NASTY = '<b>Toko</b> & "Anak" <script>alert(1)</script>'
 
@@ -13,16 +15,16 @@ NASTY = '<b>Toko</b> & "Anak" <script>alert(1)</script>'
 def test_owner_text_is_escaped_in_every_template_that_shows_it(coach):
     session = None
     replies = []
-    for action in [Action("start"), Action("text", text=NASTY), Action("text", text=NASTY),
-                   Action("command", name="profil")]:
+    for action in [Start(), Text(NASTY), Text(NASTY),
+                   Command("profil")]:
         outcome = coach.handle(session, action)
         session = outcome.session
         replies += outcome.replies
     for reply in replies:
-        html = render.html_message(reply.template, **reply.context)
+        html = render.rich_text(reply.template, **reply.context)
         assert telegram_html_error(html) is None, html
         assert "<script>" not in html
-    shown = render.to_plain(render.html_message("profile.j2", **coach._context(session)))
+    shown = render.to_plain(render.rich_text("profile.j2", **screens.context_of(coach, session)))
     assert '<b>Toko</b> & "Anak" <script>' in shown
 
 
@@ -30,7 +32,7 @@ def test_owner_text_is_escaped_in_every_template_that_shows_it(coach):
 def test_long_messages_split_within_the_limit_and_stay_valid(length):
     line = "<b>Judul</b> &amp; isi <i>miring</i> " + "kata " * 20 + "\n"
     message = "<blockquote>" + line * (length // len(render.to_plain(line)) + 1) + "</blockquote>"
-    parts = render.split_message(message)
+    parts = split_message(message)
     assert all(len(render.to_plain(p).encode("utf-16-le")) // 2 <= 4096 for p in parts)
     assert all(telegram_html_error(p) is None for p in parts)
     joined = "".join(render.to_plain(p) for p in parts).replace("\n", "").replace(" ", "")
@@ -38,12 +40,12 @@ def test_long_messages_split_within_the_limit_and_stay_valid(length):
 
 
 def test_a_single_huge_word_is_cut_too():
-    parts = render.split_message("x" * 9000)
+    parts = split_message("x" * 9000)
     assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
 
 
 def test_emoji_count_as_two_units_like_telegram():
-    parts = render.split_message("😀" * 3000)
+    parts = split_message("😀" * 3000)
     assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)
     assert "".join(parts) == "😀" * 3000
 

@@ -8,11 +8,13 @@ import stat
 import subprocess
 import sys
 
+import pytest
 
-from bot.conversation import Action
-from bot.service import CoachService
+from tests.collecting import handle
+from bot.core.model import Command, Press, Start, Text
+from bot.app.service import CoachService
 from bot.storage import Storage
-from tests.fakebotapi import FakeBotAPI
+from tests.fakes import FakeBotAPI
 from tests.recording_request import run_offline
 from tests.test_channels import _message
 
@@ -49,12 +51,13 @@ def test_operator_menu_only_in_operators_chats(coach, tmp_path):
 
 
 def test_database_and_its_journal_are_private(service):
-    service.handle(1, 1, Action("start"))
+    handle(service, 1, 1, Start())
     for suffix in ("", "-wal"):
         path = service.storage.path + suffix
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
 
 
+@pytest.mark.slow
 def test_token_never_in_logs_or_replies_even_at_debug(tmp_path):
     """Network faults make the bot log errors carrying request URLs; the token must still not show."""
     log = tmp_path / "bot.log"

@@ -4,8 +4,10 @@ from __future__ import annotations
 import os
 import stat
 
-from bot.conversation import Action
-from bot.storage import Storage, migrations
+from tests.collecting import handle
+from bot.core.model import Command, Press, Start, Text
+from bot.storage import Storage
+from bot.storage.migrations import migrations
 
 
 def test_database_file_is_private(storage):
@@ -14,8 +16,8 @@ def test_database_file_is_private(storage):
 
 
 def test_state_survives_reopening_the_file(service, tmp_path):
-    service.handle(7, 7, Action("start"), update_id=1)
-    service.handle(7, 7, Action("text", text="Laundry Kilat"), update_id=2)
+    handle(service, 7, 7, Start(), update_id=1)
+    handle(service, 7, 7, Text("Laundry Kilat"), update_id=2)
     service.storage.close()
     reopened = Storage(service.storage.path)
     session, last_update = reopened.load(7)
@@ -25,15 +27,15 @@ def test_state_survives_reopening_the_file(service, tmp_path):
 
 
 def test_an_update_seen_before_is_not_applied_twice(service):
-    service.handle(7, 7, Action("start"), update_id=10)
-    first = service.handle(7, 7, Action("text", text="Warung Bu Sri"), update_id=11)
-    again = service.handle(7, 7, Action("text", text="Warung Bu Sri"), update_id=11)
+    handle(service, 7, 7, Start(), update_id=10)
+    first = handle(service, 7, 7, Text("Warung Bu Sri"), update_id=11)
+    again = handle(service, 7, 7, Text("Warung Bu Sri"), update_id=11)
     assert first and again == []
     assert service.storage.load(7)[0].step == "produk"
 
 
 def test_replies_wait_in_the_outbox_until_marked_sent(service):
-    sent = service.handle(7, 7, Action("start"))
+    sent = handle(service, 7, 7, Start())
     assert [m.outbox_id for m in service.pending(7)] == [m.outbox_id for m in sent]
     for m in sent:
         service.storage.mark_sent(m.outbox_id)
@@ -41,9 +43,9 @@ def test_replies_wait_in_the_outbox_until_marked_sent(service):
 
 
 def test_lookups_events_and_plans_are_logged(service):
-    for action in [Action("start"), Action("text", text="Kopi Senja"), Action("text", text="kopi susu"),
-                   Action("command", name="cari", text="promosi di instagram")]:
-        service.handle(9, 9, action)
+    for action in [Start(), Text("Kopi Senja"), Text("kopi susu"),
+                   Command("cari", "promosi di instagram")]:
+        handle(service, 9, 9, action)
     rows = list(service.storage.db.query("SELECT query, best_id FROM lookups WHERE owner_id = 9"))
     assert rows == [{"query": "promosi di instagram", "best_id": "media-sosial"}]
     kinds = [r["kind"] for r in service.storage.db.query("SELECT kind FROM events WHERE owner_id = 9")]
@@ -58,7 +60,7 @@ def test_migrations_apply_once(storage):
 
 
 def test_blocked_owner_is_marked_inactive_and_queue_dropped(service):
-    service.handle(5, 5, Action("start"))
+    handle(service, 5, 5, Start())
     service.storage.set_active(5, False)
     service.storage.drop_pending(5)
     assert not service.storage.is_active(5) and service.pending(5) == []

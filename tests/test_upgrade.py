@@ -6,9 +6,10 @@ import io
 import shutil
 from pathlib import Path
 
+from tests.collecting import handle
 from bot.channels import console
-from bot.conversation import Action
-from bot.service import CoachService
+from bot.core.model import Command, Press, Start, Text
+from bot.app.service import CoachService
 from bot.storage import Storage
 from tests.recording_request import RecordingRequest
 
@@ -31,7 +32,7 @@ def _old_service(coach, tmp_path) -> CoachService:
 
 
 def press(service, owner_id, data):
-    return service.handle(owner_id, owner_id, Action("button", data=data))
+    return handle(service, owner_id, owner_id, Press(data))
 
 
 def test_sessions_stored_before_keep_their_place(coach, tmp_path):
@@ -80,10 +81,9 @@ def test_replies_queued_before_are_delivered_with_their_buttons(coach, tmp_path)
     request = RecordingRequest()
     app = build_application(service, Settings(token="123:ABC"), request=request, rate_limit=False)
 
-    async def run():
+    async def run():   # what the outbox sweep does at start
         await app.initialize()
-        for owner in (1, 3):
-            await app.bot_data["channel"].deliver(app.bot, owner)
+        await service.outbox.sweep(app.bot_data["handlers"].channel(app.bot))
         await app.shutdown()
 
     asyncio.run(run())

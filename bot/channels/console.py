@@ -1,64 +1,77 @@
-"""The coach in a terminal: plain text, numbered choices; works the same with piped stdin."""
+"""The coach in a terminal, a channel like any other: plain text, numbered choices; piped stdin works the same."""
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Sequence, TextIO
 
-from .. import render
-from ..conversation import Action
-from ..service import CoachService, Outgoing
+from ..app.service import CoachService
+from ..core.model import Action, Button, Command, Press, Start, Text
+from ..text.render import rich_text, to_plain
+from .base import Incoming, Limits, Message, OutFile, Sent
 
 CONSOLE_OWNER = 0          # the terminal is one owner; Telegram user ids are never 0
-EXIT_COMMANDS = {"/keluar", "/exit", "/quit"}
 
 
-def _show(messages: list[Outgoing], output: TextIO, service: CoachService) -> list[tuple[str, str]]:
-    """Print the replies; return the buttons of the last one, numbered from 1."""
-    buttons: list[tuple[str, str]] = []
-    for message in messages:
-        if message.file:
-            _save_file(service, message, output)
-            continue
-        output.write(render.to_plain(message.text).rstrip() + "\n")
-        buttons = [b for row in message.buttons for b in row] or buttons
-        for number, (label, _) in enumerate(b for row in message.buttons for b in row):
-            output.write(f"  [{number + 1}] {label}\n")
-        output.write("\n")
-        service.storage.mark_sent(message.outbox_id)
-    output.flush()
-    return buttons
+class ConsoleChannel:
+    name = "console"
+    limits = Limits(text=1_000_000, buttons_per_message=None, button_label=None, button_data=None, edits=False)
 
+    def __init__(self, output: TextIO):
+        self.output = output
+        self.buttons: list[tuple[str, str]] = []   # the last shown buttons, numbered from 1
 
-def _save_file(service: CoachService, message: Outgoing, output: TextIO) -> None:
-    """Files (data export, plan picture and document) land in the working folder; say where."""
-    made = service.file(CONSOLE_OWNER, message.file)
-    if made is not None:
-        path = Path.cwd() / made.filename
-        path.write_bytes(made.data)
-        output.write(render.to_plain(render.html_message("file_saved.j2", caption=made.caption,
-                                                         path=str(path.resolve()))) + "\n\n")
-    service.storage.mark_sent(message.outbox_id)
+    def format(self, text: str, buttons: Sequence[Sequence[Button]], replace: bool,
+               source_message_id: int | None) -> list[Message]:
+        rows = tuple(tuple((b.label, b.data) for b in row) for row in buttons)
+        return [Message(to_plain(text), rows)]
 
+    async def send(self, chat_id: int, message: Message, file: OutFile | None = None) -> Sent:
+        out = self.output
+        if file is not None:   # files (data export, plan picture and document) land in the working folder
+            path = Path.cwd() / file.filename
+            path.write_bytes(file.data)
+            out.write(to_plain(rich_text("file_saved.j2", caption=file.caption, path=str(path.resolve()))) + "\n\n")
+        elif not message.file:
+            out.write(message.text.rstrip() + "\n")
+            shown = [b for row in message.buttons for b in row]
+            self.buttons = shown or self.buttons
+            for number, (label, _) in enumerate(shown, 1):
+                out.write(f"  [{number}] {label}\n")
+            out.write("\n")
+        out.flush()
+        return Sent()
 
-def action_for(line: str, buttons: list[tuple[str, str]]) -> Action:
-    """A typed line as the core sees it: a number picks a button, /word is a command, else text."""
-    text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(buttons):
-        return Action("button", data=buttons[int(text) - 1][1])
-    if text.startswith("/") and len(text) > 1:
-        name, _, args = text[1:].partition(" ")
-        return Action("command", name=name.split("@")[0], text=args)
-    return Action("text", text=text)
+    def to_action(self, line: str) -> Action:
+        """A typed line as the core sees it: a number picks a button, /word is a command, else text."""
+        text = line.strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+            return Press(data=self.buttons[int(text) - 1][1])
+        if text.startswith("/") and len(text) > 1:
+            name, _, args = text[1:].partition(" ")
+            return Command(name=name.split("@")[0], args=args)
+        return Text(text=text)
 
 
 def run(service: CoachService, input: TextIO = sys.stdin, output: TextIO = sys.stdout) -> int:
+    return asyncio.run(_chat(service, ConsoleChannel(output), input))
+
+
+async def _chat(service: CoachService, channel: ConsoleChannel, input: TextIO) -> int:
+    output = channel.output
     interactive = input.isatty()
-    output.write(render.to_plain(render.html_message("console_intro.j2")) + "\n\n")
-    service.storage.drop_pending(CONSOLE_OWNER)   # a killed run's unshown replies: /start shows the step again
-    buttons = _show(service.handle(CONSOLE_OWNER, CONSOLE_OWNER, Action("start")), output, service)
-    if service.send_due_checkins(only=CONSOLE_OWNER):   # a check-in fell due since the last run
-        buttons = _show(service.pending(CONSOLE_OWNER), output, service) or buttons
+
+    async def say(action: Action) -> None:
+        service.handle(channel, Incoming(CONSOLE_OWNER, CONSOLE_OWNER, action))
+        await service.deliver(channel, CONSOLE_OWNER)
+
+    output.write(to_plain(rich_text("console_intro.j2")) + "\n\n")
+    service.outbox.drop(CONSOLE_OWNER)   # a killed run's unshown replies: /start shows the step again
+    await say(Start())
+    if service.send_due_checkins(channel, only=CONSOLE_OWNER):   # a check-in fell due since the last run
+        await service.deliver(channel, CONSOLE_OWNER)
+    exits = service.coach.flow.exit_commands
     while True:
         if interactive:
             output.write("> ")
@@ -68,11 +81,9 @@ def run(service: CoachService, input: TextIO = sys.stdin, output: TextIO = sys.s
             break
         if not interactive:
             output.write(f"> {line.rstrip()}\n")
-        if line.strip().lower() in EXIT_COMMANDS:
+        if line.strip().lower() in exits:
             break
-        if not line.strip():
-            continue
-        buttons = _show(service.handle(CONSOLE_OWNER, CONSOLE_OWNER, action_for(line, buttons)), output, service) \
-            or buttons
-    output.write(render.to_plain(render.html_message("console_bye.j2")) + "\n")
+        if line.strip():
+            await say(channel.to_action(line))
+    output.write(to_plain(rich_text("console_bye.j2")) + "\n")
     return 0

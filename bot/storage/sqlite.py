@@ -8,54 +8,16 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
-from .conversation import Session
+from ..core.model import Event, Session
+from .migrations import migrations
 
-migrations = Migrations("umkm-coach")
 # Every table holding something about an owner, with the column naming them: /datasaya exports and
 # /hapusdata deletes exactly these (a test checks no table with an owner column is missing).
 OWNER_TABLES = {"owners": "id", "plans": "owner_id", "lookups": "owner_id", "events": "owner_id",
                 "outbox": "owner_id", "group_messages": "owner_id"}
 JSON_COLUMNS = {"state", "detail", "payload"}
-
-
-@migrations()
-def m001_initial(db: Database) -> None:
-    db["owners"].create({"id": int, "chat_id": int, "first_name": str, "state": str, "step": str,
-                         "last_update_id": int, "active": int, "created_at": float,
-                         "updated_at": float}, pk="id", defaults={"active": 1, "last_update_id": 0})
-    db["owners"].create_index(["updated_at"])
-    db["plans"].create({"owner_id": int, "tactic_id": str, "motivation": str, "status": str,
-                        "created_at": float, "updated_at": float}, pk=("owner_id", "tactic_id"))
-    db["lookups"].create({"id": int, "owner_id": int, "ts": float, "query": str, "best_id": str,
-                          "score": float}, pk="id")
-    db["lookups"].create_index(["owner_id"])
-    db["lookups"].create_index(["ts"])
-    db["events"].create({"id": int, "owner_id": int, "ts": float, "kind": str, "detail": str}, pk="id")
-    db["events"].create_index(["owner_id"])
-    db["events"].create_index(["kind", "ts"])
-    # Replies are written with the state they answer and deleted once Telegram has them:
-    # a crash between the two re-sends them instead of losing them.
-    db["outbox"].create({"id": int, "owner_id": int, "chat_id": int, "payload": str,
-                         "created_at": float}, pk="id")
-    db["outbox"].create_index(["owner_id"])
-
-
-@migrations()
-def m002_checkins(db: Database) -> None:
-    # When the owner's earliest check-in is due (the reminders themselves live in the session):
-    # the scheduler finds due owners through this index, never by scanning sessions.
-    db["owners"].add_column("next_checkin", float)
-    db["owners"].create_index(["next_checkin"])
-
-
-@migrations()
-def m003_group_messages(db: Database) -> None:
-    # Whose conversation each bot message in a group belongs to: a button there acts only for them.
-    db["group_messages"].create({"chat_id": int, "message_id": int, "owner_id": int, "created_at": float},
-                                pk=("chat_id", "message_id"))
-    db["group_messages"].create_index(["owner_id"])
 
 
 def _create_private(path: Path) -> None:
@@ -99,7 +61,7 @@ class Storage:
         row = self.db.execute("SELECT last_update_id FROM owners WHERE id = ?", [owner_id]).fetchone()
         return row[0] or 0 if row else 0
 
-    def save(self, owner_id: int, chat_id: int, session: Session, events: Iterable[dict] = (),
+    def save(self, owner_id: int, chat_id: int, session: Session, events: Iterable[Event] = (),
              replies: Iterable[dict] = (), update_id: int | None = None, first_name: str = "",
              now: float | None = None, touch: bool = True) -> list[int]:
         """Commit the new state, its events and the replies to send, atomically; return outbox ids."""
@@ -107,7 +69,7 @@ class Storage:
         # vars(): the fields as they are; to_dict() (dataclasses.asdict) deep-copies them first, for nothing
         state = json.dumps(vars(session), ensure_ascii=False)
         events = list(events)
-        if any(event.get("kind") == "forget" for event in events):
+        if any(event.kind == "forget" for event in events):
             with self.db.atomic():
                 self.forget(owner_id)
                 return self.enqueue(owner_id, chat_id, replies)
@@ -125,11 +87,10 @@ class Storage:
                 [owner_id, chat_id, first_name[:64], state, session.step, update_id or 0, now, now,
                  next_checkin, int(touch)])
             for event in events:
-                self._record(owner_id, now, event)
+                self._record(owner_id, now, event.kind, event.detail())
             return self.enqueue(owner_id, chat_id, replies)
 
-    def _record(self, owner_id: int, now: float, event: dict) -> None:
-        kind = event.get("kind", "")
+    def _record(self, owner_id: int, now: float, kind: str, event: dict) -> None:
         if kind == "lookup":
             self.db.execute("INSERT INTO lookups (owner_id, ts, query, best_id, score) VALUES (?, ?, ?, ?, ?)",
                             [owner_id, now, event.get("query", ""), event.get("best"), event.get("score", 0.0)])
@@ -143,9 +104,8 @@ class Storage:
         if kind == "checkin_answer":
             self.db.execute("UPDATE plans SET status = ?, updated_at = ? WHERE owner_id = ? AND tactic_id = ?",
                             [event["status"], now, owner_id, event["tactic"]])
-        detail = {k: v for k, v in event.items() if k != "kind"}
         self.db.execute("INSERT INTO events (owner_id, ts, kind, detail) VALUES (?, ?, ?, ?)",
-                        [owner_id, now, kind, json.dumps(detail, ensure_ascii=False)])
+                        [owner_id, now, kind, json.dumps(event, ensure_ascii=False)])
 
     # ---- outbox
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .conversation import QUESTIONS
-from .storage import Storage
+from ..core.flow import Flow
+from ..storage import Storage
 
 DAY = 86400
 TOP = 10
@@ -33,7 +33,7 @@ class Stats:
                 "hasil_cek": dict(self.checkins), "cek_terkirim": self.checkins_sent}
 
 
-def compute(storage: Storage, now: float | None = None) -> Stats:
+def compute(storage: Storage, flow: Flow, now: float | None = None) -> Stats:
     db = storage.db
     now = time.time() if now is None else now
     owners = db.execute("SELECT COUNT(*) FROM owners").fetchone()[0]
@@ -41,7 +41,7 @@ def compute(storage: Storage, now: float | None = None) -> Stats:
                                [now - days * DAY]).fetchone()[0] for days in (1, 7, 30)}
     # An owner reached a numbered step if they answered one of its questions, stands in it now, or
     # has a plan. One pass over the answers (a query per step read the events table six times).
-    step_of = {question: step for question, (step, _) in QUESTIONS.items() if step}
+    step_of = {step.id: step.group for step in flow.steps.values() if step.group}
     reached: dict[str, set[int]] = {step: set() for step in dict.fromkeys(step_of.values())}
     rows = db.execute("SELECT DISTINCT json_extract(detail, '$.step'), owner_id FROM events WHERE kind = 'answer' "
                       "UNION ALL SELECT step, id FROM owners")

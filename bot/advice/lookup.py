@@ -1,19 +1,17 @@
-"""Quick lookup: normalise casual Indonesian and rank knowledge entries for a query (pure)."""
+"""Quick lookup: rank knowledge entries for a casual Indonesian question, or answer nothing (pure)."""
 from __future__ import annotations
 
 import heapq
 import math
-import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
-from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
+from ..text.normalise import Normaliser
 from .knowledge import Entry, Lexicon
 
 # How much a match in each field counts: owners' words live in keywords and titles;
@@ -36,12 +34,6 @@ UNKNOWN_OTHER = 0.5
 STRONG_FIELDS = frozenset({"title", "keywords", "summary", "steps"})
 RELATIVE_CUTOFF = 0.3      # further hits must score at least this share of the best one
 MAX_QUERY_CHARS = 500      # owners' questions are short; bound the work per query
-MAX_PHRASE_WORDS = 4
-_WORD = re.compile(r"[a-z0-9]+")
-_STRETCHED = re.compile(r"([a-z])\1{2,}")
-_REDUPLICATED = re.compile(r"\b([a-z]{2,})2\b")
-# Zero-width and direction marks hide inside words ("pela\u200bnggan"): drop them, do not split.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -55,51 +47,6 @@ class Hit:
     def as_json(self) -> dict:
         return {"id": self.id, "category": self.category, "title": self.title,
                 "score": round(self.score, 3), "summary": self.entry.summary}
-
-
-class Normaliser:
-    """Casual Indonesian -> stemmed content words, the same way for queries and knowledge."""
-
-    def __init__(self, lexicon: Lexicon):
-        self._replacements = {tuple(k.split()): tuple(v.split()) for k, v in lexicon.replacements.items()}
-        self._stopwords = lexicon.stopwords
-        factory = StemmerFactory()
-        self._stemmer = factory.create_stemmer()
-        # Real Indonesian root words (cuaca, gitar, main) are never "typos" of our vocabulary.
-        self.roots = frozenset(factory.get_words())
-        self.stem = lru_cache(maxsize=65536)(self._stemmer.stem)
-        self.known: set[str] = {w for key in self._replacements for w in key} | set(self._stopwords)
-
-    @staticmethod
-    def words(text: str) -> list[str]:
-        """Lower-case words with stretched letters and reduplication ('2') undone."""
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFKD", text)).lower()
-        text = "".join(c for c in text if not unicodedata.combining(c))
-        text = _STRETCHED.sub(r"\1", text)
-        text = _REDUPLICATED.sub(r"\1", text)
-        return _WORD.findall(text)
-
-    def expand(self, words: Sequence[str]) -> list[str]:
-        """Apply the lexicon, longest phrase first."""
-        out: list[str] = []
-        i = 0
-        while i < len(words):
-            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
-                replacement = self._replacements.get(tuple(words[i:i + n]))
-                if replacement is not None:
-                    out.extend(replacement)
-                    i += n
-                    break
-            else:
-                out.append(words[i])
-                i += 1
-        return out
-
-    def stems(self, words: Iterable[str]) -> list[str]:
-        return [self.stem(w) or w for w in words if w not in self._stopwords]
-
-    def terms(self, text: str) -> list[str]:
-        return self.stems(self.expand(self.words(text)))
 
 
 def _entry_fields(entry: Entry) -> dict[str, list[str]]:
@@ -125,7 +72,7 @@ class Lookup:
         self.entries = tuple(entries)
         self.min_score = min_score
         self.min_coverage = min_coverage
-        self.normaliser = Normaliser(lexicon)
+        self.normaliser = Normaliser(dict(lexicon.replacements), lexicon.stopwords)
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         surface: set[str] = set(self.normaliser.known)
         strong_surface: set[str] = set()   # words of the fields that say what an entry is about

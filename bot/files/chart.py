@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from .plan_files import font_paths, drawable
+from .fonts import drawable, font_paths
 
 WIDTH, BAR_HEIGHT, GAP, MARGIN, LABEL_WIDTH = 1080, 64, 22, 44, 400
 COLORS = {"page": "#FFFFFF", "bar": "#0E7C86", "done": "#12355B", "text": "#17202A", "muted": "#6B7785"}

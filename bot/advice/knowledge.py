@@ -35,7 +35,7 @@ OVERVIEW_IDS = frozenset({"segmen-pelanggan", "hubungan-pelanggan", "akuisisi-pe
 REQUIRED_FIELDS = ("id", "category", "title", "summary", "steps", "example",
                    "keywords", "fits", "sources")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_ID_LENGTH = 40  # ids travel in Telegram button data, which holds 64 bytes
+MAX_ID_LENGTH = 40  # ids travel in button payloads; each channel checks its own limit at start
 # Texts are read on phones: bound them so a consultant's slip cannot produce a wall of text.
 MAX_LENGTH = {"title": 80, "summary": 400, "step": 260, "example": 700, "keyword": 60}
 LEXICON_SECTIONS = ("singkatan", "slang", "istilah")
@@ -97,10 +97,11 @@ def default_dir() -> Path:
     override = os.environ.get("COACH_KNOWLEDGE")
     if override:
         return Path(override)
-    checkout = Path(__file__).resolve().parent.parent / "knowledge"
+    package = Path(__file__).resolve().parent.parent   # bot/
+    checkout = package.parent / "knowledge"
     if (checkout / "sources.yaml").is_file():
         return checkout
-    return Path(__file__).resolve().parent / "knowledge_data"
+    return package / "knowledge_data"
 
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:

@@ -1,52 +1,26 @@
-"""Templates -> Telegram HTML (autoescaped, split to Telegram's limit) or plain text for the console."""
+"""Telegram's markup and limits: rich text as Telegram HTML, cut to 4,096 characters; inline keyboards."""
 from __future__ import annotations
 
 import html
 import re
 from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-TELEGRAM_LIMIT = 4096  # characters of visible text (UTF-16 code units) per message
+from ...text.render import to_plain
+from ..base import ButtonRows, Limits
+
+TEXT_LIMIT = 4096  # characters of visible text (UTF-16 code units) per message
+LIMITS = Limits(text=TEXT_LIMIT, buttons_per_message=100, button_label=64, button_data=64, edits=True)
 _PIECE = re.compile(r"<[^<>]*>|&#?\w+;|\n| |[^<&\n ]+|[<&]")
 _TAG = re.compile(r"<(/?)([a-z]+)")
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    env = Environment(loader=PackageLoader("bot", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=False, auto_reload=False)   # templates change with a deploy
-    env.filters["cut"] = cut
-    env.filters["short"] = short_title
-    return env
-
-
-def cut(text: str, limit: int = 60) -> str:
-    """Shorten owner-supplied text for headings and buttons, on a word boundary when possible."""
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    head = text[:limit - 1]
-    space = head.rfind(" ")
-    return (head[:space] if space > limit // 2 else head) + "…"
-
-
-def short_title(title: str) -> str:
-    """'Cross selling: tawarkan barang pelengkap' -> 'Cross selling' for lists and buttons."""
-    return str(title).split(":")[0].strip()
-
-
-def html_message(template: str, **context) -> str:
-    """Render a template to Telegram HTML; user values are escaped by autoescape."""
-    text = environment().get_template(template).render(**context)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def to_plain(message: str) -> str:
-    """The console's view of a Telegram HTML message: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^<>]*>", "", message))
+@lru_cache(maxsize=1024)
+def keyboard(buttons: ButtonRows) -> InlineKeyboardMarkup:
+    """Keyboards repeat (each question offers the same buttons) and PTB's objects are immutable: build each once."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                                 for row in buttons])
 
 
 def _visible_length(piece: str) -> int:
@@ -54,7 +28,11 @@ def _visible_length(piece: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def split_message(message: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+def _visible_length_of(message: str) -> int:
+    return len(to_plain(message).encode("utf-16-le")) // 2
+
+
+def split_message(message: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Cut a long HTML message into parts of at most `limit` visible characters.
 
     Cuts fall on a line break where possible (else a space, else anywhere); tags open at a cut are
@@ -103,10 +81,6 @@ def split_message(message: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
             cut_at = (len(current), length, list(open_tags))
     flush(len(current), [])
     return parts
-
-
-def _visible_length_of(message: str) -> int:
-    return len(to_plain(message).encode("utf-16-le")) // 2
 
 
 def _pieces(message: str, limit: int):

@@ -1,0 +1,1 @@
+"""The application layer: one atomic commit per action, the channel-agnostic outbox, files and statistics."""

@@ -1,0 +1,187 @@
+"""One owner action through the core, committed with its formatted replies before any channel sends them."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import replace
+from typing import Callable
+
+from ..channels.base import Channel, Incoming, Message, OutFile, Outgoing
+from ..core import schedule
+from ..core.engine import Coach
+from ..core.model import CheckinDue, Reply
+from ..storage import Storage
+from ..text.render import rich_text
+from . import stats
+from .outbox import Outbox
+
+log = logging.getLogger(__name__)
+STATS_REUSE_SECONDS = 30
+
+
+class CoachService:
+    def __init__(self, coach: Coach, storage: Storage, admin_ids: frozenset[int] = frozenset(),
+                 clock: Callable[[], float] = time.time,
+                 quiet_hours: tuple[int, int] | None = schedule.QUIET_HOURS):
+        self.coach = coach
+        self.storage = storage
+        self.admin_ids = admin_ids
+        self.clock = clock   # tests pass their own, to cross days and quiet hours without sleeping
+        self.quiet_hours = quiet_hours
+        self.outbox = Outbox(storage, self.file_maker)
+        self._stats: tuple[float, stats.Stats] | None = None
+
+    # ---- actions
+
+    def handle(self, channel: Channel, incoming: Incoming) -> list[Outgoing]:
+        """Run the action and commit the new state with the replies in the channel's markup; queue them.
+
+        An update seen before does nothing."""
+        owner_id = incoming.owner_id
+        session, last_update = self.storage.load(owner_id)
+        if incoming.update_id is not None and incoming.update_id <= last_update:
+            return []
+        now = self.clock()
+        action = replace(incoming.action, operator=owner_id in self.admin_ids, now=now,
+                         quiet_hours=self.quiet_hours)
+        outcome = self.coach.handle(session, action)
+        replies = [self._with_records(owner_id, reply) for reply in outcome.replies]
+        messages = self.format(channel, replies, incoming.source_message_id)
+        ids = self.storage.save(owner_id, incoming.chat_id, outcome.session, outcome.events,
+                                [m.payload() for m in messages], update_id=incoming.update_id,
+                                first_name=incoming.first_name, now=now,
+                                touch=not isinstance(action, CheckinDue))   # a check-in we send is not activity
+        return self._queued(owner_id, incoming.chat_id, ids, messages)
+
+    def format(self, channel: Channel, replies: list[Reply], source_message_id: int | None = None) -> list[Message]:
+        """Each reply as rich text in the channel's markup; a reply's file follows it as its own message,
+        so a failed upload never sends the text again."""
+        messages: list[Message] = []
+        folders = self.coach.flow.template_folders
+        for reply in replies:
+            text = rich_text(reply.template, folders, **reply.context)
+            messages.extend(channel.format(text, reply.buttons, reply.replace, source_message_id))
+            if reply.attachment:
+                messages.append(Message(file=reply.attachment))
+        return messages
+
+    def notice(self, channel: Channel, owner_id: int, chat_id: int, template: str, **context) -> list[Outgoing]:
+        """A reply outside the flow (unsupported message, error): queued like any other, state untouched."""
+        messages = self.format(channel, [Reply(template, context)])
+        ids = self.storage.enqueue(owner_id, chat_id, [m.payload() for m in messages])
+        return self._queued(owner_id, chat_id, ids, messages)
+
+    def _queued(self, owner_id: int, chat_id: int, ids: list[int], messages: list[Message]) -> list[Outgoing]:
+        out = [Outgoing(i, owner_id, chat_id, m) for i, m in zip(ids, messages)]
+        self.outbox.queue(out)
+        return out
+
+    async def deliver(self, channel: Channel, owner_id: int) -> None:
+        await self.outbox.deliver(channel, owner_id)
+
+    def pending(self, owner_id: int | None = None) -> list[Outgoing]:
+        return self.outbox.pending(owner_id)
+
+    def already_handled(self, owner_id: int, update_id: int) -> bool:
+        return update_id <= self.storage.last_update_id(owner_id)
+
+    def message_owner(self, chat_id: int, message_id: int) -> int | None:
+        """Whose conversation a message with buttons in a group belongs to (None: not recorded)."""
+        return self.storage.group_message_owner(chat_id, message_id)
+
+    def chat_of(self, owner_id: int) -> int | None:
+        return self.storage.chat_of(owner_id)
+
+    def _with_records(self, owner_id: int, reply: Reply) -> Reply:
+        """Replies that show stored records (not the session) get them here, where storage is known."""
+        if reply.attachment == "datasaya":
+            stored = self.storage.export(owner_id)
+            owner = stored["owners"][0] if stored["owners"] else None
+            summary = {"owner": owner and {**owner, "created": schedule.wib_text(owner["created_at"]),
+                                           "updated": schedule.wib_text(owner["updated_at"])},
+                       "lookups": stored["lookups"], "events": stored["events"]}
+            return replace(reply, context={**reply.context, "stored": summary})
+        if reply.attachment == "statistik":
+            return replace(reply, context={**reply.context, **self.stats_context()})
+        return reply
+
+    # ---- files
+
+    def file(self, owner_id: int, kind: str) -> OutFile | None:
+        """Make the file a queued message asks for, from what is stored now; None if there is nothing."""
+        make = self.file_maker(owner_id, kind)
+        return make() if make else None
+
+    def file_maker(self, owner_id: int, kind: str) -> Callable[[], OutFile] | None:
+        """Read what the file needs now; return the (slow, storage-free) drawing to run off the event loop."""
+        names = self.coach.flow.labels["files"]
+        if kind == "datasaya":
+            data = {"dibuat": schedule.wib_text(self.clock()), "keterangan": names["datasaya"]["note"],
+                    **self.storage.export(owner_id)}
+            return lambda: OutFile(names[kind]["filename"], json.dumps(data, ensure_ascii=False, indent=1).encode(),
+                                   names[kind]["caption"])
+        if kind in ("rencana_png", "rencana_pdf"):
+            from .. import files   # imaging libraries load only when a file is asked for
+            session, _ = self.storage.load(owner_id)
+            if session is None or not session.plan:
+                return None
+            sheet = files.plan_sheet(self.coach.kb, self.coach.flow, session)
+            draw = files.plan_png if kind == "rencana_png" else files.plan_pdf
+            return lambda: OutFile(names[kind]["filename"], draw(sheet), names[kind]["caption"],
+                                   picture=kind == "rencana_png")
+        if kind == "statistik":
+            from .. import files
+            funnel = self.funnel()
+            return lambda: OutFile(names[kind]["filename"], files.funnel_png(funnel, names[kind]["title"]),
+                                   names[kind]["caption"], picture=True)
+        return None
+
+    # ---- statistics
+
+    def stats_context(self) -> dict:
+        """What stats.j2 shows (Telegram's /statistik and `umkm-coach stats` alike)."""
+        flow = self.coach.flow
+        return {"stats": self.stats(), "step_names": flow.groups, "funnel_done": flow.labels["funnel_done"],
+                "titles": {e.id: e.title for e in self.coach.kb.entries}, "status_labels": flow.plan_status}
+
+    def stats(self) -> stats.Stats:
+        """The operators' figures; the /statistik text and its chart, made moments apart, share one
+        computation (at 100,000 owners it reads ~450k events)."""
+        now = self.clock()
+        if self._stats is None or now - self._stats[0] > STATS_REUSE_SECONDS:
+            self._stats = (now, stats.compute(self.storage, self.coach.flow, now))
+        return self._stats[1]
+
+    def funnel(self) -> list[tuple[str, int]]:
+        """The funnel with the steps' names, for the chart."""
+        flow = self.coach.flow
+        return [(flow.groups.get(step, flow.labels["funnel_done"]), n) for step, n in self.stats().funnel]
+
+    # ---- check-ins and inline cards
+
+    def send_due_checkins(self, channel: Channel, only: int | None = None) -> list[int]:
+        """Queue every check-in due now (or only `only`'s; none in the quiet hours); return who got one.
+
+        Each goes out once: the reminder leaves the session in the same commit that queues its messages.
+        """
+        now = self.clock()
+        if schedule.is_quiet(now, self.quiet_hours):
+            return []
+        owners = []
+        for owner_id in self.storage.due_checkins(now):
+            if only is not None and owner_id != only:
+                continue
+            try:   # to the private chat (the owner's own id on every channel), never to a group
+                if self.handle(channel, Incoming(owner_id, owner_id, CheckinDue())):
+                    owners.append(owner_id)
+            except Exception:   # one owner's trouble must not hold back everyone else's check-in
+                log.exception("check-in for owner %s failed", owner_id)
+        return owners
+
+    def inline(self, query: str) -> list[tuple[str, str, str, str]]:
+        """(id, title, description, card rich text) for an inline query."""
+        cards = self.coach.inline_cards(query, self.storage.popular_tactics())
+        folders = self.coach.flow.template_folders
+        return [(c.context["entry"].id, c.context["entry"].title, c.context["entry"].summary,
+                 rich_text(c.template, folders, **c.context)) for c in cards]

@@ -1,0 +1,110 @@
+"""What every channel offers the application: incoming events as actions, its markup and limits, and sending."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from ..core.model import Action, Button
+
+ButtonRows = tuple[tuple[tuple[str, str], ...], ...]   # rows of (label, payload), as stored
+
+
+@dataclass(frozen=True)
+class Limits:
+    text: int                          # characters per message
+    buttons_per_message: int | None    # None: no limit worth naming
+    button_label: int | None           # characters
+    button_data: int | None            # bytes of a button's payload
+    edits: bool                        # can a sent message be replaced in place
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An owner's action as a channel received it, addressed."""
+    owner_id: int
+    chat_id: int
+    action: Action
+    update_id: int | None = None        # the channel's own id for this update (repeats are skipped)
+    first_name: str = ""
+    source_message_id: int | None = None   # the message whose button was pressed
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message in the channel's own markup, as the outbox stores it before sending."""
+    text: str = ""
+    buttons: ButtonRows = ()
+    edit: int | None = None            # replace this message instead of sending a new one
+    file: str | None = None            # a file made at send time: "datasaya", "rencana_png", ...
+
+    def payload(self) -> dict:
+        if self.file:
+            return {"file": self.file}
+        return {"text": self.text, "buttons": [[list(b) for b in row] for row in self.buttons], "edit": self.edit}
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> "Message":
+        buttons = tuple(tuple((b[0], b[1]) for b in row) for row in payload.get("buttons", ()))
+        return cls(payload.get("text", ""), buttons, payload.get("edit"), payload.get("file"))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    outbox_id: int
+    owner_id: int
+    chat_id: int
+    message: Message
+
+    @property
+    def text(self) -> str:
+        return self.message.text
+
+    @property
+    def buttons(self) -> ButtonRows:
+        return self.message.buttons
+
+    @property
+    def file(self) -> str | None:
+        return self.message.file
+
+
+@dataclass(frozen=True)
+class OutFile:
+    filename: str
+    data: bytes
+    caption: str = ""      # rich text
+    picture: bool = False  # best shown as a picture (a channel may fall back to a document)
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int | None = None
+    ties_owner: bool = False   # only its owner may press its buttons (a group chat): the outbox records whose it is
+
+
+class Blocked(Exception):
+    """The owner blocked the coach: nothing more goes to them."""
+
+
+class RetryLater(Exception):
+    """The platform asks to slow down."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"retry in {seconds} s")
+        self.seconds = seconds
+
+
+class Unreachable(Exception):
+    """The platform could not be reached; the message stays queued."""
+
+
+class Channel(Protocol):
+    name: str
+    limits: Limits
+
+    def format(self, text: str, buttons: Sequence[Sequence[Button]], replace: bool,
+               source_message_id: int | None) -> list[Message]:
+        """Rich text and buttons in this channel's markup, cut to its limits; buttons on the last part."""
+
+    async def send(self, chat_id: int, message: Message, file: OutFile | None = None) -> Sent:
+        """Send one message (raise Blocked, RetryLater or Unreachable); a refusal is the channel's to log."""

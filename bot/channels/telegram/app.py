@@ -1,0 +1,140 @@
+"""The python-telegram-bot Application: handlers wired, logging without the token, long polling or a webhook."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.error import Conflict, NetworkError, RetryAfter
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
+                          InlineQueryHandler, MessageHandler, filters)
+from telegram.request import BaseRequest
+
+from ...advice.knowledge import KnowledgeBase
+from ...app.service import CoachService
+from ...config import Settings
+from ...core import callbacks
+from ...core.checkins import STATUSES
+from .handlers import TelegramHandlers
+from .markup import LIMITS
+from .sender import seconds
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT_SECONDS = 30    # long polling: how long one getUpdates waits for news
+
+
+class TokenScrubber(logging.Formatter):
+    """Blanks the bot token out of every formatted log line, tracebacks included (URLs carry it)."""
+
+    def __init__(self, token: str, fmt: str):
+        super().__init__(fmt)
+        self.token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.token, "<token>") if self.token else text
+
+
+def configure_logging(token: str, level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level)
+    logging.getLogger().setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)   # it logs request URLs, token included
+    scrubber = TokenScrubber(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(scrubber)
+
+
+def check_payloads(kb: KnowledgeBase) -> None:
+    """Every button payload the coach can make fits Telegram's 64 bytes; else refuse to start, naming the entry."""
+    longest_status = max((*STATUSES, "tambah"), key=len)
+    too_long = [e.id for e in kb.entries
+                if len(callbacks.checkin(e.id, longest_status).encode()) > LIMITS.button_data]
+    if too_long:
+        raise ValueError(f"knowledge ids too long for Telegram's {LIMITS.button_data}-byte buttons: {too_long}")
+
+
+def build_application(service: CoachService, settings: Settings, request: BaseRequest | None = None,
+                      updates_request: BaseRequest | None = None, rate_limit: bool = True) -> Application:
+    """The Application with our handlers; tests pass a request class that records calls."""
+    check_payloads(service.coach.kb)
+    handlers = TelegramHandlers(service)
+    builder = (ApplicationBuilder().token(settings.token)
+               .base_url(f"{settings.api_url}/bot").base_file_url(f"{settings.api_url}/file/bot")
+               .post_init(handlers.post_init))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    only_messages = filters.UpdateType.MESSAGE   # edited messages and channel posts are ignored on purpose
+    app.add_handler(CommandHandler(sorted(service.coach.flow.commands), handlers.on_command, filters=only_messages))
+    app.add_handler(MessageHandler(only_messages & filters.COMMAND, handlers.on_unknown_command))
+    app.add_handler(MessageHandler(only_messages & filters.TEXT, handlers.on_text))
+    app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(InlineQueryHandler(handlers.on_inline))
+    # status updates (a pinned message, the auto-delete timer, members joining) are not said to the coach
+    app.add_handler(MessageHandler(only_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   handlers.on_unsupported))
+    app.add_error_handler(handlers.on_error)
+    app.bot_data["handlers"] = handlers
+    return app
+
+
+def run(settings: Settings, service: CoachService) -> int:
+    configure_logging(settings.token, logging.getLevelName(settings.log_level))
+    app = build_application(service, settings)
+    if settings.webhook_url:
+        path = urlparse(settings.webhook_url).path.lstrip("/")
+        app.run_webhook(listen="0.0.0.0", port=settings.port, url_path=path,
+                        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
+                        allowed_updates=Update.ALL_TYPES)
+    else:
+        asyncio.run(_until_signalled(poll(app)))
+    return 0
+
+
+async def _until_signalled(work) -> None:
+    """Run `work`; SIGTERM (`docker stop`) and Ctrl-C cancel it so it can stop cleanly."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info("stopped")
+
+
+async def poll(app: Application) -> None:
+    """Long polling that confirms an update to Telegram only after it has been handled.
+
+    PTB's run_polling asks for the next batch (which confirms the last one) while that batch still
+    waits in memory, so a crash lost every queued message. Here each update is handled (its state
+    and replies committed) before the getUpdates that confirms it: after a crash Telegram sends it
+    again and the service skips whatever it had already committed.
+    """
+    async with app:   # initialize() ... shutdown()
+        await app.bot.delete_webhook()
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()   # the job queue: outbox sweeps and check-ins
+        offset = 0
+        try:
+            while True:
+                try:
+                    updates = await app.bot.get_updates(offset=offset, timeout=POLL_TIMEOUT_SECONDS,
+                                                        allowed_updates=Update.ALL_TYPES)
+                except RetryAfter as exc:
+                    await asyncio.sleep(seconds(exc.retry_after))
+                    continue
+                except (NetworkError, Conflict) as exc:
+                    log.warning("getUpdates failed, trying again: %s", exc)
+                    await asyncio.sleep(1)
+                    continue
+                for update in updates:
+                    await app.process_update(update)
+                    offset = update.update_id + 1
+        finally:
+            await app.stop()

@@ -1,0 +1,128 @@
+"""Command line: umkm-coach {chat,telegram,cari,kb,stats}."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .advice.knowledge import KnowledgeError, load
+from .config import Settings
+from .text.render import rich_text, to_plain
+
+
+def _coach():
+    from .core.engine import Coach
+    return Coach(load())
+
+
+def cmd_cari(args: argparse.Namespace) -> int:
+    coach = _coach()
+    if args.query:
+        queries = [" ".join(args.query)]
+    elif args.json:
+        queries = None
+    else:
+        print("Tulis pertanyaannya, misalnya: umkm-coach cari biar pelanggan balik lagi", file=sys.stderr)
+        return 2
+    if queries is None:   # one query a line on stdin, one JSON array a line on stdout
+        for line in sys.stdin:
+            hits = coach.lookup.search(line.strip())
+            print(json.dumps([h.as_json() for h in hits], ensure_ascii=False), flush=True)
+        return 0
+    hits, reply = coach.search_reply(queries[0])
+    if args.json:
+        print(json.dumps([h.as_json() for h in hits], ensure_ascii=False))
+    else:
+        print(to_plain(rich_text(reply.template, **reply.context)))
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace) -> int:
+    try:
+        kb = load()
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} masalah di basis pengetahuan", file=sys.stderr)
+        return 1
+    if args.kb_command == "list":
+        rows = [{"id": e.id, "category": e.category, "title": e.title} for e in kb.entries]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+        else:
+            for row in rows:
+                print(f"{row['category']:<9} {row['id']:<28} {row['title']}")
+        return 0
+    print(f"ok: {len(kb.entries)} entri, {len(kb.lexicon.replacements)} padanan kata")
+    return 0
+
+
+def _service(settings: Settings):
+    from .app.service import CoachService
+    from .core.engine import Coach
+    from .storage import Storage
+    return CoachService(Coach(load()), Storage(settings.db_path), admin_ids=settings.admin_ids,
+                        quiet_hours=settings.quiet_hours)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .channels import console
+    return console.run(_service(Settings.from_env()))
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    service = _service(Settings.from_env())
+    if args.json:
+        print(json.dumps(service.stats().as_json(), ensure_ascii=False, indent=1))
+    else:
+        print(to_plain(rich_text("stats.j2", **service.stats_context())))
+    if args.chart:
+        made = service.file(0, "statistik")
+        with open(args.chart, "wb") as out:
+            out.write(made.data)
+        print(f"Grafik corong: {args.chart}", file=sys.stderr)
+    return 0
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    from .channels import telegram
+    settings = Settings.from_env()
+    if not settings.token:
+        print("TELEGRAM_BOT_TOKEN belum diisi (token dari @BotFather).", file=sys.stderr)
+        return 2
+    return telegram.run(settings, _service(settings))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="umkm-coach", description="Coach pemasaran untuk UMKM.")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("chat", help="coach di terminal").set_defaults(func=cmd_chat)
+    sub.add_parser("telegram", help="jalankan bot Telegram").set_defaults(func=cmd_telegram)
+    cari = sub.add_parser("cari", help="cari kartu taktik")
+    cari.add_argument("--json", action="store_true", help="keluaran JSON; tanpa QUERY: satu pertanyaan per baris stdin")
+    cari.add_argument("query", nargs="*")
+    cari.set_defaults(func=cmd_cari)
+    st = sub.add_parser("stats", help="statistik untuk pengelola (dari COACH_DB)")
+    st.add_argument("--json", action="store_true")
+    st.add_argument("--chart", metavar="FILE.png", help="simpan grafik corong ke file ini")
+    st.set_defaults(func=cmd_stats)
+    kb = sub.add_parser("kb", help="basis pengetahuan")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_list = kb_sub.add_parser("list")
+    kb_list.add_argument("--json", action="store_true")
+    kb_sub.add_parser("check")
+    kb.set_defaults(func=cmd_kb)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command is None:
+        args.func = cmd_telegram if Settings.from_env().token else cmd_chat
+    try:
+        return args.func(args)
+    except KnowledgeError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

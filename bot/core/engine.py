@@ -1,0 +1,260 @@
+"""The generic engine: routes each action through tables, then asks, answers, advances and goes back over the flow."""
+from __future__ import annotations
+
+import copy
+from typing import Callable, Mapping
+
+from rapidfuzz import fuzz, process
+
+from ..advice.knowledge import FITS_VALUES, KnowledgeBase
+from ..advice.lookup import Hit, Lookup
+from ..advice.recommend import Profile, Recommendation, tactics
+from ..text.normalise import clean_text, simplify
+from . import callbacks, checkins, commands, hooks, screens
+from .flow import Flow, Option, Step
+from .model import (Action, Answered, CheckinDue, Command, LookedUp, Outcome, Press, Reply, Session, Start,
+                    Text, WentBack)
+
+QUERY_LIMIT = 300
+OPTION_CUTOFF = 80            # rapidfuzz ratio needed to take free text as one of the buttons
+TACTICS_SHOWN = 3             # cards per screen: each has steps and an example, phones scroll slowly
+CONFIDENT_LOOKUP = 2.0        # a lookup score that lets a question interrupt a free-text answer
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+class Coach:
+    """Decides what to say next. Every call takes a session and an action and returns a new session."""
+
+    def __init__(self, kb: KnowledgeBase, flow: Flow | None = None, lookup: Lookup | None = None):
+        self.kb = kb
+        self.flow = flow or Flow.load()
+        self.lookup = lookup or Lookup(kb.entries, kb.lexicon)
+        self.hooks = hooks.HOOKS   # the steps with logic, by step id
+        self._routes: Mapping[type, Callable[[Outcome, Action], None]] = {
+            Start: lambda out, a: commands.run(self, out, "start", "", a),
+            Command: lambda out, a: commands.run(self, out, self.flow.commands.get(a.name.lower(), ""),
+                                                 clean_text(a.args), a),
+            Press: lambda out, a: self._press(out, callbacks.decode(a.data)),
+            CheckinDue: lambda out, a: checkins.due(self, out),
+            Text: lambda out, a: self._text(out, clean_text(a.text)),
+        }
+        self._presses: Mapping[type, Callable[[Outcome, object], None]] = {
+            callbacks.AnswerPayload: self._press_answer,
+            callbacks.CommandPayload: lambda out, p: commands.pressed(self, out, p.name),
+            callbacks.FeedbackPayload: lambda out, p: checkins.rated(self, out, p),
+            callbacks.CheckinPayload: lambda out, p: checkins.answered(self, out, p),
+            callbacks.RemindPayload: lambda out, p: checkins.remind_pressed(self, out, p.days),
+            callbacks.CancelReminderPayload: lambda out, p: checkins.cancel_pressed(self, out, p.due),
+        }
+
+    # ---- entry point
+
+    def handle(self, session: Session | None, action: Action) -> Outcome:
+        s = Session(step=self.flow.first) if session is None else copy.deepcopy(session)
+        if s.step not in self.flow.steps:   # a step removed from the flow since it was stored
+            s.step = self.flow.first
+        out = Outcome(s, [], [], action)
+        self._routes[type(action)](out, action)
+        return out
+
+    def step(self, s: Session) -> Step:
+        return self.flow.steps[s.step]
+
+    # ---- presses and text
+
+    def _press(self, out: Outcome, payload) -> None:
+        route = self._presses.get(type(payload))
+        if route is None:
+            return self.stale(out)
+        route(out, payload)
+
+    def _press_answer(self, out: Outcome, p: callbacks.AnswerPayload) -> None:
+        s = out.session
+        if p.step != s.step or p.step not in self.flow.steps:
+            return self.stale(out)
+        s.paused, s.confirm = False, None
+        self.answer_choice(out, p.value, from_button=True)
+
+    def stale(self, out: Outcome) -> None:
+        out.replies.append(Reply("stale_button.j2", screens.context_of(self, out.session)))
+        self.ask(out)
+
+    def _text(self, out: Outcome, text: str) -> None:
+        s = out.session
+        if not text or not _has_words(text):
+            out.replies.append(Reply("no_words.j2", {}))
+            return self.ask(out)
+        simple = simplify(text)
+        if s.confirm in ("ulang", "hapus") and commands.confirmed(self, out, simple):
+            return None
+        if s.paused:
+            return commands.while_paused(self, out, text)
+        if simple in self.flow.help_words or simple == "?":
+            if self.step(s).on_help:
+                return self.answer_choice(out, self.step(s).on_help, from_button=True)
+            out.replies.append(screens.help_reply(self, s))
+            return self.ask(out)
+        if self.step(s).kind == "text":
+            return self._answer_text(out, text)
+        return self.answer_choice(out, text, from_button=False)
+
+    # ---- answering
+
+    def _answer_text(self, out: Outcome, text: str) -> None:
+        s, step = out.session, self.step(out.session)
+        if step.skip and simplify(text) in self.flow.skip_words:
+            return self._skip(out)
+        if self.looks_like_question(text) and self.search(out, text, quiet=True, min_score=CONFIDENT_LOOKUP):
+            return self.ask(out)
+        limit = step.limit or len(text)
+        if len(text) > limit and not step.clip:
+            out.replies.append(Reply("too_long.j2", {"limit": limit, "question": s.step}))
+            return self.ask(out)
+        s.answers[s.step] = text[:limit]
+        if len(text) > limit:
+            out.replies.append(Reply("clipped.j2", {"limit": limit}))
+        self.advance(out)
+
+    def _skip(self, out: Outcome) -> None:
+        out.session.answers[out.session.step] = ""
+        self.advance(out)
+
+    def answer_choice(self, out: Outcome, raw: str, from_button: bool) -> None:
+        s, step = out.session, self.step(out.session)
+        if step.kind == "text":
+            if step.skip and raw == "lewati":
+                return self._skip(out)
+            return self.ask(out)
+        hook = self.hooks.get(s.step)
+        if hook and hook.answer:   # the tactic pick and the finished plan answer in their own way
+            return hook.answer(self, out, raw, from_button)
+        if not from_button and self.looks_like_question(raw) and self.search(out, raw, quiet=True):
+            return self.ask(out)
+        options = self.options(s)
+        value = raw if from_button else self.match(raw, options)
+        chosen = next((o for o in options if o.value == value), None)
+        if chosen is None:
+            if not from_button and self.search(out, raw, quiet=True):
+                return self.ask(out)
+            out.replies.append(Reply("not_understood.j2", {"text": raw[:200]}))
+            return self.ask(out)
+        if chosen.goto:   # an option that only steers ("belum tahu" -> the segment quiz)
+            s.history.append(s.step)
+            s.step = chosen.goto
+            return self.ask(out)
+        s.answers[s.step] = value
+        if hook and hook.stored:
+            hook.stored(self, out, value)
+        self.advance(out)
+
+    def advance(self, out: Outcome) -> None:
+        s = out.session
+        out.events.append(Answered(s.step))
+        s.history.append(s.step)
+        s.step = self.flow.next_step(self.step(s), s.answers)
+        self.ask(out)
+
+    def back(self, out: Outcome) -> None:
+        s = out.session
+        s.paused, s.confirm = False, None
+        if not s.history:
+            out.replies.append(Reply("back_at_start.j2", {}))
+        else:
+            s.step = s.history.pop()
+            out.events.append(WentBack(s.step))
+        self.ask(out)
+
+    def match(self, raw: str, options: tuple[Option, ...]) -> str | None:
+        """The option free text means: its number, a name or alias, a close typo, or one alias inside."""
+        simple = simplify(raw)
+        if simple.isdigit() and 1 <= int(simple) <= len(options):
+            return options[int(simple) - 1].value
+        choices: dict[str, str] = {}
+        for o in options:
+            for name in (o.label, o.value.replace("-", " "), *o.aliases):
+                choices.setdefault(simplify(name), o.value)
+        if simple in choices:
+            return choices[simple]
+        match = process.extractOne(simple, list(choices), scorer=fuzz.ratio, score_cutoff=OPTION_CUTOFF)
+        if match:
+            return choices[match[0]]
+        padded = f" {simple} "
+        inside = {value for name, value in choices.items() if len(name) > 2 and f" {name} " in padded}
+        return inside.pop() if len(inside) == 1 else None
+
+    def looks_like_question(self, text: str) -> bool:
+        return text.rstrip().endswith("?") or simplify(text).startswith(self.flow.question_words)
+
+    # ---- asking
+
+    def ask(self, out: Outcome, replace: bool = False) -> None:
+        out.replies.append(screens.ask_reply(self, out.session, replace))
+
+    def ask_unless_paused(self, out: Outcome) -> None:
+        if not out.session.paused:
+            self.ask(out)
+
+    def options(self, s: Session) -> tuple[Option, ...]:
+        hook = self.hooks.get(s.step)
+        if hook and hook.options:
+            return hook.options(self, s)
+        return self.step(s).options
+
+    # ---- advice
+
+    def profile(self, answers: Mapping) -> Profile:
+        """The recommender's profile from the answers of the steps that fill it (a later step wins)."""
+        fields: dict = {}
+        for step in self.flow.steps.values():
+            value = answers.get(step.id)
+            if not step.profile or not value:
+                continue
+            if step.profile == "hubungan":
+                fields["hubungan"] = tuple(value)
+            elif value in FITS_VALUES.get(step.profile, (value,)):
+                fields[step.profile] = value
+        return Profile(**fields)
+
+    def tactics(self, s: Session) -> list[Recommendation]:
+        a = s.answers
+        planned = frozenset(item["id"] for item in s.plan)
+        return tactics(self.kb, self.profile(a), a.get("motivasi") or "akuisisi", exclude=planned,
+                       limit=TACTICS_SHOWN)
+
+    # ---- quick lookup
+
+    def search(self, out: Outcome, query: str, quiet: bool = False, min_score: float = 0.0) -> bool:
+        """Answer a question with the best cards; False (and, unless quiet, a 'not found') if none."""
+        query = query[:QUERY_LIMIT]
+        hits = self.lookup.search(query, limit=3)
+        if hits and hits[0].score < min_score:
+            hits = []
+        out.events.append(LookedUp(query, hits[0].id if hits else None, round(hits[0].score, 3) if hits else 0.0))
+        if hits:
+            out.replies.append(screens.card(self, hits))
+            return True
+        if not quiet:
+            out.replies.append(Reply("search_empty.j2", {"query": query}))
+        return False
+
+    def search_reply(self, query: str) -> tuple[list[Hit], Reply]:
+        """One lookup answer outside a conversation (`umkm-coach cari`)."""
+        hits = self.lookup.search(query[:QUERY_LIMIT], limit=3)
+        if hits:
+            return hits, screens.card(self, hits)
+        return hits, Reply("search_empty.j2", {"query": query[:QUERY_LIMIT]})
+
+    def inline_cards(self, query: str, popular: list[str], limit: int = 10) -> list[Reply]:
+        """Cards offered for `@bot query` in any chat; an empty query offers the most-used tactics."""
+        from ..advice.knowledge import MOTIVATIONS
+        query = clean_text(query)[:QUERY_LIMIT]
+        if query:
+            entries = [hit.entry for hit in self.lookup.search(query, limit=limit)]
+        else:
+            ids = [i for i in popular if i in self.kb.by_id]
+            ids += [e.id for c in MOTIVATIONS for e in self.kb.in_category(c) if e.id not in ids]
+            entries = [self.kb.by_id[i] for i in ids[:limit]]
+        return [Reply("card.j2", {"entry": e, "others": []}) for e in entries]

@@ -1,0 +1,160 @@
+"""The few steps with logic, registered by step id: segment quiz, relationship pick, tactic pick, the finished plan."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from rapidfuzz import fuzz, process
+
+from ..advice.knowledge import RELATIONSHIPS
+from ..advice.recommend import Recommendation, relationships
+from ..text.normalise import simplify
+from ..text.render import short_title
+from . import callbacks, plan, screens
+from .flow import Option
+from .model import Button, Outcome, Reply, Session
+
+if TYPE_CHECKING:
+    from .engine import Coach
+
+
+@dataclass(frozen=True)
+class StepHooks:
+    """What a step does beyond the generic engine; every field is optional."""
+    options: Callable[[Coach, Session], tuple[Option, ...]] | None = None        # offered now
+    stored: Callable[[Coach, Outcome, str], None] | None = None                   # after its answer is stored
+    answer: Callable[[Coach, Outcome, str, bool], None] | None = None             # answers in its own way
+    context: Callable[[Coach, Session, dict], None] | None = None                 # more for its template
+    buttons: Callable[[Coach, Session, dict], list[tuple[Button, ...]]] | None = None
+
+
+# ---- segment: chosen directly, or found by the three-question quiz
+
+def _segment_chosen(coach: Coach, out: Outcome, value: str) -> None:
+    out.session.answers.pop("segmen_dari_kuis", None)
+
+
+def segment_from_quiz(a: dict) -> str:
+    if a.get("kuis_saling") == "ya":
+        return "multi-sisi"
+    needs = a.get("kuis_kebutuhan")
+    if needs == "sangat-beda":
+        return "terdiversifikasi"
+    if needs == "agak-beda":
+        return "tersegmentasi"
+    return "massal" if a.get("kuis_jumlah") == "banyak" else "ceruk"
+
+
+def _quiz_done(coach: Coach, out: Outcome, value: str) -> None:
+    a = out.session.answers
+    a["segmen"] = segment_from_quiz(a)
+    a["segmen_dari_kuis"] = True
+    out.replies.append(Reply("segment_result.j2", screens.context_of(coach, out.session)))
+
+
+# ---- relationship: accept the suggestion, or pick one of the six types
+
+def _relationship_options(coach: Coach, s: Session) -> tuple[Option, ...]:
+    recs = relationships(coach.kb, coach.profile(s.answers))
+    declared = {o.value: o for o in coach.step(s).options}
+    labels = {value: o.label for value, o in declared.items()}
+    names = " + ".join(labels.get(r.entry.id, r.entry.title).split(" ", 1)[-1] for r in recs)
+    accept = declared["saran"]
+    own = tuple(Option(rid, labels.get(rid, rid), tuple(coach.kb.by_id[rid].keywords[:8]), declared[rid].short
+                       if rid in declared else "") for rid in RELATIONSHIPS if rid in coach.kb.by_id)
+    return (Option("saran", f"{accept.label}: {names}"[:60], accept.aliases, accept.short),) + own
+
+
+def _relationship_chosen(coach: Coach, out: Outcome, value: str) -> None:
+    a = out.session.answers
+    a["hubungan"] = ([r.entry.id for r in relationships(coach.kb, coach.profile(a))]
+                     if value == "saran" else [value])
+
+
+def _relationship_context(coach: Coach, s: Session, context: dict) -> None:
+    context["recommended"] = relationships(coach.kb, coach.profile(s.answers))
+
+
+# ---- focus: a motivation not planned yet
+
+def _motivation_options(coach: Coach, s: Session) -> tuple[Option, ...]:
+    done = set(s.answers.get("motivasi_selesai", []))
+    options = coach.step(s).options
+    return tuple(o for o in options if o.value not in done) or options
+
+
+def _motivation_chosen(coach: Coach, out: Outcome, value: str) -> None:
+    out.session.answers["pilihan"] = []
+
+
+# ---- tactics: several picked (toggled by buttons), then the plan
+
+def _tactics_context(coach: Coach, s: Session, context: dict) -> None:
+    context["tactics"] = coach.tactics(s)
+    context["chosen"] = list(s.answers.get("pilihan", []))
+
+
+def _tactic_buttons(coach: Coach, s: Session, context: dict) -> list[tuple[Button, ...]]:
+    chosen = set(s.answers.get("pilihan", []))
+    rows = [(Button(screens.tactic_button_label(i, r.entry.title, r.entry.id in chosen),
+                    callbacks.answer(s.step, r.entry.id)),) for i, r in enumerate(context["tactics"], 1)]
+    rows.append((Button(coach.flow.buttons["make_plan"], callbacks.answer(s.step, "selesai")),))
+    return rows
+
+
+def _match_tactics(coach: Coach, raw: str, cards: list[Recommendation]) -> tuple[list[str], bool]:
+    simple = simplify(raw)
+    if simple in coach.flow.done_words:
+        return [], True
+    if simple in coach.flow.all_words:
+        return [r.entry.id for r in cards], False
+    numbers = [int(n) for n in re.findall(r"\d+", simple)]
+    picks = [cards[n - 1].entry.id for n in numbers if 1 <= n <= len(cards)]
+    if not picks and not numbers:
+        titles = {r.entry.id: simplify(short_title(r.entry.title)) for r in cards}
+        match = process.extractOne(simple, titles, scorer=fuzz.partial_ratio, score_cutoff=90)
+        if match:
+            picks = [match[2]]
+    return picks, False
+
+
+def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> None:
+    s = out.session
+    cards = coach.tactics(s)
+    ids = [r.entry.id for r in cards]
+    chosen: list[str] = s.answers.setdefault("pilihan", [])
+    if from_button:
+        picks, done = ([raw] if raw in ids else []), raw == "selesai"
+        if not picks and not done:
+            out.replies.append(Reply("stale_button.j2", screens.context_of(coach, s)))
+            return coach.ask(out)
+    else:
+        picks, done = _match_tactics(coach, raw, cards)
+        if not picks and not done:
+            if coach.search(out, raw, quiet=True):
+                return coach.ask(out)
+            out.replies.append(Reply("not_understood.j2", {"text": raw[:200]}))
+            return coach.ask(out)
+    for pick in picks:
+        if pick in chosen and from_button:
+            chosen.remove(pick)
+        elif pick not in chosen:
+            chosen.append(pick)
+    if done:
+        if not chosen:
+            out.replies.append(Reply("pick_one.j2", {}))
+            return coach.ask(out)
+        return plan.finish(coach, out)
+    coach.ask(out, replace=from_button)
+
+
+HOOKS: dict[str, StepHooks] = {
+    "segmen": StepHooks(stored=_segment_chosen),
+    "kuis_saling": StepHooks(stored=_quiz_done),
+    "hubungan": StepHooks(options=_relationship_options, stored=_relationship_chosen,
+                          context=_relationship_context),
+    "motivasi": StepHooks(options=_motivation_options, stored=_motivation_chosen),
+    "taktik": StepHooks(answer=_answer_tactic, context=_tactics_context, buttons=_tactic_buttons),
+    "selesai": StepHooks(answer=plan.answer_finished),
+}

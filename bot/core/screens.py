@@ -1,0 +1,119 @@
+"""What each screen shows: the question with its buttons, the context templates read, cards, plan and reminders."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..advice.knowledge import SEGMENT_ENTRY
+from ..advice.lookup import Hit
+from ..text.render import short_title
+from . import callbacks, schedule
+from .model import Button, Reply, Session
+
+if TYPE_CHECKING:
+    from .engine import Coach
+
+Rows = tuple[tuple[Button, ...], ...]
+WIDE_LABEL = 24   # a button label longer than this gets a row of its own
+
+
+def ask_reply(coach: Coach, s: Session, replace: bool = False) -> Reply:
+    """The current step's question: its template ask/<step>.j2, its options as buttons, back and help."""
+    step = coach.step(s)
+    context = context_of(coach, s)
+    if step.kind == "done":
+        return Reply("finished_hint.j2", context, finished_buttons(coach))
+    rows: list[tuple[Button, ...]] = []
+    hook = coach.hooks.get(s.step)
+    if hook and hook.buttons:
+        rows.extend(hook.buttons(coach, s, context))
+    elif step.kind == "choice":
+        options = coach.options(s)
+        pairs = [Button(o.label, callbacks.answer(s.step, o.value), o.short) for o in options]
+        width = 1 if any(len(o.label) > WIDE_LABEL for o in options) else 2
+        rows.extend(tuple(pairs[i:i + width]) for i in range(0, len(pairs), width))
+    elif step.skip:
+        rows.append((Button(coach.flow.buttons["skip"], callbacks.answer(s.step, "lewati")),))
+    nav = []
+    if s.history:
+        nav.append(Button(coach.flow.buttons["back"], callbacks.command("kembali")))
+    nav.append(Button(coach.flow.buttons["help"], callbacks.command("langkah_bantuan")))
+    rows.append(tuple(nav))
+    return Reply(f"ask/{s.step}.j2", context, tuple(r for r in rows if r), replace=replace)
+
+
+def context_of(coach: Coach, s: Session) -> dict[str, Any]:
+    """Everything a template may read about the owner."""
+    kb, flow, a = coach.kb, coach.flow, s.answers
+    group = flow.group_of(s.step)
+    groups = list(flow.groups)
+    context: dict[str, Any] = {
+        "a": {**dict.fromkeys(flow.steps), **a},   # unanswered questions read as empty
+        "step": s.step, "kind": flow.kind_of(a.get("produk", "")),
+        "progress": ({"number": groups.index(group) + 1, "total": len(groups), "name": flow.groups[group]}
+                     if group else None),
+        "previous": a.get(s.step) if s.step in a else None,
+        "segment": kb.by_id.get(SEGMENT_ENTRY.get(a.get("segmen", ""), "")),
+        "relationships": [kb.by_id[r] for r in a.get("hubungan", []) if r in kb.by_id],
+        "plan": [(kb.by_id[item["id"]], item) for item in s.plan if item["id"] in kb.by_id],
+        "labels": flow.options,
+        "status_labels": flow.plan_status,
+        "reminders": [schedule.wib_text(r["due"]) for r in sorted(s.reminders, key=lambda r: r["due"])],
+        "step_names": flow.groups,
+    }
+    hook = coach.hooks.get(s.step)
+    if hook and hook.context:
+        hook.context(coach, s, context)
+    return context
+
+
+
+def help_reply(coach: Coach, s: Session) -> Reply:
+    return Reply("help_step.j2", {**context_of(coach, s), "help": coach.step(s).help})
+
+
+def card(coach: Coach, hits: list[Hit]) -> Reply:
+    """The best hit as a tactic card, the others named, and "was this helpful?" buttons."""
+    entry = hits[0].entry
+    b = coach.flow.buttons
+    feedback = (Button(b["useful_yes"], callbacks.feedback(entry.id, True)),
+                Button(b["useful_no"], callbacks.feedback(entry.id, False)))
+    return Reply("card.j2", {"entry": entry, "others": [h.entry for h in hits[1:]]}, (feedback,))
+
+
+def finished_buttons(coach: Coach) -> Rows:
+    b = coach.flow.buttons
+    return ((Button(b["another_motivation"], callbacks.answer("selesai", "lagi")),),
+            (Button(b["show_plan"], callbacks.command("rencana")), Button(b["restart"], callbacks.command("ulang"))))
+
+
+def plan_reply(coach: Coach, s: Session, added: list[str] | None = None, finished: bool = False) -> Reply:
+    context = context_of(coach, s)
+    context.update(added=added or [], finished=finished)
+    rows: Rows = ()
+    if s.plan:
+        b = coach.flow.buttons
+        rows = ((Button(b["plan_picture"], callbacks.command("rencana_png")),
+                 Button(b["plan_pdf"], callbacks.command("rencana_pdf"))),)
+        if not s.reminders:
+            rows += (reminder_choices(coach),)
+    return Reply("plan.j2", context, rows + (finished_buttons(coach) if finished else ()))
+
+
+def reminder_choices(coach: Coach) -> tuple[Button, ...]:
+    label = coach.flow.buttons["remind_in"]
+    return tuple(Button(label.format(days=d), callbacks.remind(d)) for d in schedule.REMINDER_DAYS)
+
+
+def reminders_reply(coach: Coach, s: Session) -> Reply:
+    reminders = sorted(s.reminders, key=lambda r: r["due"])
+    label = coach.flow.buttons["reminder_cancel"]
+    rows = [(Button(label.format(when=schedule.wib_text(r["due"]))[:60], callbacks.cancel_reminder(r["due"])),)
+            for r in reminders]
+    if s.plan:
+        rows.append(reminder_choices(coach))
+    return Reply("reminders.j2", {"reminders": [schedule.wib_text(r["due"]) for r in reminders],
+                                  "has_plan": bool(s.plan)}, tuple(rows))
+
+
+def tactic_button_label(number: int, title: str, chosen: bool) -> str:
+    return f"{'✅' if chosen else '☐'} {number}. {short_title(title)}"[:60]

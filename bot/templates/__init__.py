@@ -1,1 +1,0 @@
-"""Jinja2 templates: every text the owner reads (package marker so they install with the code)."""

@@ -1,0 +1,115 @@
+"""The one normaliser of owner text, in stages; answer matching and the lookup each take the stages they need.
+
+Stages, in order: invisible characters, case and accents, stretched letters ("bangeeet"),
+reduplication with "2" ("kue2"), then (lookup only) the lexicon's casual forms and the stemmer.
+Answer matching stays unstemmed: stemming merges words that steer the flow ("langganan"/"pelanggan").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+MAX_PHRASE_WORDS = 4     # longest casual phrase in the lexicon
+# Zero-width, soft-hyphen and direction marks hide inside words ("pela\u200bnggan"): drop, never split.
+INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_WORD = re.compile(r"[a-z0-9]+")
+_STRETCHED_ANY = re.compile(r"(.)\1{2,}")
+_STRETCHED_LETTER = re.compile(r"([a-z])\1{2,}")
+_REDUPLICATED = re.compile(r"\b([a-z]{2,})2\b")
+
+
+# ----------------------------------------------------------------------------- stages
+
+def strip_invisible(text: str) -> str:
+    return INVISIBLE.sub("", text)
+
+
+def fold_case(text: str) -> str:
+    """Compatibility forms unified (full-width, ligatures) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def fold_accents(text: str) -> str:
+    """Lower case without accents ("café" -> "cafe")."""
+    text = unicodedata.normalize("NFKD", text).lower()
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def unstretch(text: str, letters_only: bool = True) -> str:
+    """'bangeeet' -> 'banget'."""
+    return (_STRETCHED_LETTER if letters_only else _STRETCHED_ANY).sub(r"\1", text)
+
+
+def unreduplicate(text: str) -> str:
+    """'kue2' -> 'kue' (Indonesians write a repeated word with a 2)."""
+    return _REDUPLICATED.sub(r"\1", text)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+# ----------------------------------------------------------------------------- the two uses
+
+def clean_text(text: str) -> str:
+    """Owner text as stored: control and invisible characters removed, spaces tidied."""
+    text = strip_invisible(_CONTROL.sub("", unicodedata.normalize("NFC", text or "")))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+@lru_cache(maxsize=4096)
+def simplify(text: str) -> str:
+    """For matching answers and word lists (never for storing): lower case, letters, digits, single spaces."""
+    text = fold_case(str(text))
+    if text.strip() in {"?", "??", "???"}:
+        return "?"
+    return " ".join(words(unstretch(strip_invisible(text), letters_only=False)))
+
+
+def lookup_words(text: str) -> list[str]:
+    """For the lookup: accents folded, stretched letters and reduplication undone."""
+    return words(unreduplicate(unstretch(fold_accents(strip_invisible(text)))))
+
+
+class Normaliser:
+    """The lookup's last stages: the lexicon's casual forms (longest phrase first), stopwords, stems."""
+
+    def __init__(self, replacements: dict[str, str], stopwords: frozenset[str]):
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory   # loads its dictionary: only for the lookup
+
+        self._replacements = {tuple(k.split()): tuple(v.split()) for k, v in replacements.items()}
+        self._stopwords = stopwords
+        factory = StemmerFactory()
+        self._stemmer = factory.create_stemmer()
+        # Real Indonesian root words (cuaca, gitar, main) are never "typos" of our vocabulary.
+        self.roots = frozenset(factory.get_words())
+        self.stem = lru_cache(maxsize=65536)(self._stemmer.stem)
+        self.known: set[str] = {w for key in self._replacements for w in key} | set(self._stopwords)
+
+    words = staticmethod(lookup_words)
+
+    def expand(self, words: Sequence[str]) -> list[str]:
+        """Apply the lexicon, longest phrase first."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+                replacement = self._replacements.get(tuple(words[i:i + n]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    i += n
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def stems(self, words: Iterable[str]) -> list[str]:
+        return [self.stem(w) or w for w in words if w not in self._stopwords]
+
+    def terms(self, text: str) -> list[str]:
+        return self.stems(self.expand(self.words(text)))
