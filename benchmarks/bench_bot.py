@@ -1,6 +1,6 @@
 """End-to-end benchmark: the coach's Telegram Application vs a bare echo one, on empty and 100k-owner DBs."""
 # What it does
-#   * Walks N simulated owners (default 500) through the real coach core (bot.conversation.Coach) to
+#   * Walks N simulated owners (default 500) through the real coach core (bot.core.engine.Coach) to
 #     script them: /start, business name and product typed, segment / relationship / focus answered
 #     by pressing one of the buttons the bot offered or by typing (aliases, numbers, typos), values
 #     typed or skipped, quick questions ("gmn biar pelanggan balik lagi?"), /profil, /cari, help,
@@ -23,6 +23,7 @@
 #     python benchmarks/bench_bot.py            # full run (500 owners, 100k stored owners, 3 rounds)
 #     python benchmarks/bench_bot.py --quick    # smoke run (50 owners, 10k stored owners, 1 round)
 #     python benchmarks/bench_bot.py --profile  # also cProfile one coach run and print the hot spots
+#     python benchmarks/bench_bot.py --against 8f67be9   # also the coach of that commit, same stream
 from __future__ import annotations
 
 import argparse
@@ -71,6 +72,7 @@ TARGET_RATIO = 0.5               # coach updates/s over bare updates/s
 TARGET_P99_MS = 10.0
 TARGET_RSS_MB = 120.0
 TARGET_UPS = 1_000.0
+TARGET_AGAINST = 0.9             # a restructuring keeps at least this share of the revision's updates/s
 TARGET_GROWTH = 1.5              # latency with 100k stored owners over latency on an empty database
 
 FIRST_NAMES = ("Sri", "Rina", "Budi", "Agus", "Dewi", "Siti", "Joko", "Wati", "Yanti", "Eko", "Ayu",
@@ -128,15 +130,15 @@ class Owner:
         self.want_tactics = rng.randint(1, 3)
 
     def _action(self, kind: str, value: str):
-        from bot.conversation import Action
+        from bot.core.model import Command, Press, Start, Text
         if kind == "button":
-            return Action("button", data=value)
+            return Press(data=value)
         if kind == "command":
             name, _, args = value[1:].partition(" ")
             if name in ("start", "mulai"):
-                return Action("start", user_name=self.name)   # as TelegramChannel.on_command does
-            return Action("command", name=name, text=args)
-        return Action("text", text=value)
+                return Start(user_name=self.name)   # as the Telegram handlers do
+            return Command(name=name, args=args)
+        return Text(text=value)
 
     def do(self, kind: str, value: str) -> None:
         message_id = self.buttons_message if kind == "button" else next(self.message_ids)
@@ -156,12 +158,11 @@ class Owner:
         return [d for d in self.offered if d.startswith(f"a:{step}:")]
 
     def walk(self) -> None:
-        from bot.conversation import QUESTIONS
         rng = self.rng
         self.do("command", rng.choice(("/start", "/start", "/start", "/mulai")))
         while self.session.step != "selesai" and len(self.actions) < MAX_ACTIONS:
             step = self.session.step
-            kind = QUESTIONS[step][1]
+            kind = self.coach.flow.steps[step].kind
             roll = rng.random()
             if kind != "text" and roll < 0.10:
                 self.do("text", rng.choice(QUICK_QUESTIONS))
@@ -432,9 +433,9 @@ def child(variant: str, payload: Path, db_path: Path, result_path: Path, profile
     else:
         from bot.channels.telegram import build_application
         from bot.config import Settings
-        from bot.conversation import Coach
-        from bot.knowledge import load
-        from bot.service import CoachService
+        from bot.advice.knowledge import load
+        from bot.app.service import CoachService
+        from bot.core.engine import Coach
         from bot.storage import Storage
         storage = Storage(db_path)
         app = build_application(CoachService(Coach(load()), storage), Settings(token=TOKEN),
@@ -462,13 +463,15 @@ def child(variant: str, payload: Path, db_path: Path, result_path: Path, profile
 
 # --------------------------------------------------------------------------- parent: the whole run
 
-def run_child(variant: str, payload: Path, db: Path, work: Path, profile: bool = False) -> dict:
+def run_child(variant: str, payload: Path, db: Path, work: Path, profile: bool = False,
+              tree: Path = ROOT) -> dict:
+    """One measurement in a fresh process; `tree` is the checkout whose bot/ (and whose benchmark) runs."""
     out = work / f"result-{variant}.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", variant, "--payload", str(payload),
+    cmd = [sys.executable, str(tree / "benchmarks" / "bench_bot.py"), "--child", variant, "--payload", str(payload),
            "--db", str(db), "--result", str(out)]
     if profile:
         cmd.append("--profile")
-    done = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=tree)
     if done.returncode != 0:
         raise SystemExit(f"{variant} child failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
     return json.loads(out.read_text(encoding="utf-8"))
@@ -534,6 +537,16 @@ def report(stream_len: int, owners: int, preload: int, rounds: int, medians: dic
     return [f"{name} ({value})" for name, value, ok in targets if not ok]
 
 
+def report_against(revision: str, medians: dict[str, dict]) -> list[str]:
+    """This checkout's coach against revision's, on the same stream and the same machine minutes apart."""
+    print(f"\nThis coach against the coach of {revision} (same stream, empty database).\n")
+    table("coach", ((revision, medians["against"]), ("this checkout", medians["coach"])), "this / before")
+    ratio = medians["coach"]["ups"] / medians["against"]["ups"]
+    name = f"updates/s this/{revision} >= {TARGET_AGAINST}"
+    print(f"\nTarget:\n  {name:<44} {ratio:>10.2f}  {verdict(ratio >= TARGET_AGAINST)}")
+    return [] if ratio >= TARGET_AGAINST else [f"{name} ({ratio:.2f})"]
+
+
 def check(label: str, result: dict, owners: int, stream_len: int) -> list[str]:
     """What must hold for the run to count: the work was really done and nothing raised."""
     problems = [f"{label}: error handler saw {len(result['errors'])} error(s), first {result['errors'][0]}"
@@ -565,6 +578,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help=f"measurements per variant (default {FULL['rounds']})")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--profile", action="store_true", help="also cProfile one coach run")
+    parser.add_argument("--against", metavar="REV", help="also measure the coach of git revision REV (e.g. "
+                        "the commit before a restructuring) on the same stream, alternating with this one")
     parser.add_argument("--child", choices=("coach", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--payload", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -580,8 +595,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     logging.basicConfig(level=logging.WARNING)
 
-    from bot.conversation import Coach
-    from bot.knowledge import load
+    from bot.advice.knowledge import load
+    from bot.core.engine import Coach
     coach = Coach(load())
     walked = script_owners(coach, owners, OWNER_ID_BASE, args.seed)
     warmup_owners = script_owners(coach, WARMUP_OWNERS, WARMUP_ID_BASE, args.seed + 1)
@@ -617,13 +632,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.collect()
 
         results: dict[str, list[dict]] = {"coach": [], "bare": [], "coach100k": []}
+        variants = ["coach", "bare", "coach100k"]
+        if args.against:
+            old_tree = work / "against"
+            old_tree.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against], check=True,
+                                     capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(old_tree)], input=archive, check=True)
+            results["against"] = []
+            variants.insert(1, "against")
         for n in range(1, rounds + 1):
             # Variants alternate within each round so a noisy spell on the machine hits them all.
-            for variant in ("coach", "bare", "coach100k"):
+            for variant in variants:
                 db = work / f"round{n}-{variant}.db"
                 if variant == "coach100k":
                     shutil.copyfile(work / "preloaded.db", db)
-                result = run_child("bare" if variant == "bare" else "coach", payload, db, work)
+                result = run_child("bare" if variant == "bare" else "coach", payload, db, work,
+                                   tree=old_tree if variant == "against" else ROOT)
                 problems += check(f"round {n} {variant}", result, owners, len(stream))
                 results[variant].append(result)
                 print(f"  round {n} {variant:<9}: {result['ups']:7.0f} upd/s, p50 {result['p50']:.3f} ms, "
@@ -635,7 +660,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{c['outbox_left']} replies left in the outbox; Bot API calls per coach run: "
               + ", ".join(f"{k} {v}" for k, v in sorted(results['coach'][0]['calls'].items())))
 
-        missed = report(len(stream), owners, preload, rounds, {k: median_of(v) for k, v in results.items()})
+        medians = {k: median_of(v) for k, v in results.items()}
+        missed = report(len(stream), owners, preload, rounds, medians)
+        if args.against:
+            missed += report_against(args.against, medians)
         if args.profile:
             profiled = run_child("coach", payload, work / "profile.db", work, profile=True)
             print("\ncProfile of one coach run (the measured stream, empty database):")

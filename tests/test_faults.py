@@ -21,6 +21,7 @@ from telegram.request import HTTPXRequest
 
 from tests.collecting import handle
 from bot.channels.telegram import OUTBOX_SWEEP_SECONDS, build_application, poll
+from bot.channels.telegram.sender import TelegramSender
 from bot.config import Settings
 from bot.core.model import Action, Command, Press, Start, Text
 from bot.text.render import to_plain
@@ -30,6 +31,7 @@ from tests.fakes import FakeBotAPI
 
 pytestmark = pytest.mark.slow   # the bot (a process or a thread) against the fake server over HTTP
 
+TELEGRAM_FORMAT = TelegramSender(bot=None)   # formats as the bot does; this one never sends
 FIRST_NAME = "Budi"   # what the fake puts in every user's profile, greeted by /start
 
 
@@ -125,13 +127,14 @@ class Expected:
         for step in script:
             if step.startswith(("press:", "tactic:")):
                 target, data = button_target(self.messages(owner), step)
-                outgoing = handle(service, owner, owner, Press(data), edit_message_id=target + 1)
+                outgoing = handle(service, owner, owner, Press(data), edit_message_id=target + 1,
+                                  channel=TELEGRAM_FORMAT)
             else:
-                outgoing = handle(service, owner, owner, core_action(step))
+                outgoing = handle(service, owner, owner, core_action(step), channel=TELEGRAM_FORMAT)
             for message in outgoing:
                 buttons = tuple(tuple(row) for row in message.buttons)
-                if message.edit_message_id:
-                    events.append(("edit", message.edit_message_id - 1, to_plain(message.text), buttons))
+                if message.message.edit:
+                    events.append(("edit", message.message.edit - 1, to_plain(message.text), buttons))
                     continue
                 event = ("send", 1 + max((e[1] for e in events), default=-1), to_plain(message.text), buttons)
                 assert not events or events[-1][0] != "send" or events[-1][2:] != event[2:], \

@@ -1,0 +1,100 @@
+"""The flow is data: a step added without Python runs, and the main path is walked as the flow declares it."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.engine import Coach
+from bot.core.flow import Flow, FlowError
+from bot.core.model import Command, Press, Start, Text
+from bot.text.render import LOCALE_DIR, rich_text, to_plain
+
+EXTRA = Path(__file__).parent / "data" / "extra_step"
+TYPED = {"nama": "Toko Kue Melati", "produk": "kue ulang tahun", "nilai": "ibu-ibu pengajian, wajib halal"}
+
+
+def walk(coach: Coach, until: str | None = None, actions=None):
+    """Answer every step as the flow declares it: typed text, the first option that is stored, the
+    first tactic then "make the plan"; returns the session and each step met with its question."""
+    outcome = coach.handle(None, Start())
+    met = []
+    while True:
+        s, ask = outcome.session, outcome.replies[-1]
+        step = coach.flow.steps[s.step]
+        met.append((s.step, ask))
+        if s.step == until or step.kind == "done":
+            return outcome.session, met
+        data = [b.data for row in ask.buttons for b in row]
+        if step.kind == "text":
+            action = Text(TYPED.get(s.step, "jawaban contoh"))
+        elif step.kind == "choice":
+            stored = [o for o in coach.options(s) if not o.goto]
+            action = Press(f"a:{s.step}:{stored[0].value}")
+        else:   # multi: the first card, then the button that closes the choice
+            action = Press(data[0] if not s.answers.get("pilihan") else f"a:{s.step}:selesai")
+        assert action.__class__ is Text or action.data in data, f"{s.step}: {action} not offered"
+        outcome = coach.handle(s, action)
+
+
+def extra_flow(tmp_path: Path) -> Flow:
+    """bot/text/id/flow.yaml with the fixture's step inserted, in a folder of its own with its template."""
+    fixture = yaml.safe_load((EXTRA / "step.yaml").read_text(encoding="utf-8"))
+    flow = yaml.safe_load((LOCALE_DIR / "flow.yaml").read_text(encoding="utf-8"))
+    ids = [s["id"] for s in flow["steps"]]
+    flow["steps"].insert(ids.index(fixture["after"]) + 1, fixture["step"])
+    (tmp_path / "flow.yaml").write_text(yaml.safe_dump(flow, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    shutil.copytree(EXTRA / "ask", tmp_path / "ask")
+    return Flow.load(tmp_path)
+
+
+def test_a_step_added_as_data_is_asked_answered_and_stored(kb, coach, tmp_path):
+    extended = Coach(kb, extra_flow(tmp_path), coach.lookup)
+    session, met = walk(extended, until="lama_usaha")
+    step, ask = met[-1]
+    assert [m[0] for m in met] == ["nama", "produk", "lama_usaha"]
+    shown = to_plain(rich_text(ask.template, extended.flow.template_folders, **ask.context))
+    assert shown.startswith("Langkah 1 dari 6 · Usaha Anda") and "Toko Kue Melati berjalan?" in shown
+    assert [b.short for row in ask.buttons for b in row if b.short] == ["🌱 Baru mulai", "🌳 Sudah lama"]
+
+    typed = extended.handle(session, Text("udah lama sih"))   # typed, matched by an alias inside
+    assert typed.session.answers["lama_usaha"] == "lama" and typed.session.step == "segmen"
+    back = extended.handle(typed.session, Command("kembali"))
+    assert back.session.step == "lama_usaha" and back.replies[-1].context["previous"] == "lama"
+    helped = extended.handle(session, Text("gatau"))
+    assert "sejak pertama kali" in rich_text(helped.replies[0].template, **helped.replies[0].context)
+
+    finished, met = walk(extended)
+    assert finished.step == "selesai" and finished.answers["lama_usaha"] == "baru" and finished.plan
+
+
+def test_the_main_path_follows_the_flow_file(coach):
+    session, met = walk(coach)
+    steps_met = list(dict.fromkeys(m[0] for m in met))   # the tactic step is met twice: pick, then plan
+    # every declared step but the segment quiz, which only "belum tahu" leads to
+    assert steps_met == [sid for sid in coach.flow.steps if not sid.startswith("kuis_")]
+    groups = list(coach.flow.groups)
+    for step, ask in met[:-1]:
+        group = coach.flow.steps[step].group
+        assert ask.template == f"ask/{step}.j2"
+        assert ask.context["progress"]["number"] == groups.index(group) + 1
+    stored = {sid: session.answers.get(sid) for sid, step in coach.flow.steps.items()
+              if step.kind == "choice" and sid in session.answers}
+    assert stored["segmen"] == "massal" and stored["motivasi"] == "akuisisi"
+    assert session.answers["hubungan"] and len(session.plan) == 1
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: f["steps"][0].update(group="nowhere"), "group 'nowhere'"),
+    (lambda f: f["steps"][2].update(next="nowhere"), "unknown step 'nowhere'"),
+    (lambda f: f["steps"][2]["options"][0].update(short="x" * 21), "short label"),
+    (lambda f: f["steps"][0].pop("limit"), "needs a limit"),
+])
+def test_a_broken_flow_file_is_refused_naming_the_step(tmp_path, change, message):
+    flow = yaml.safe_load((LOCALE_DIR / "flow.yaml").read_text(encoding="utf-8"))
+    change(flow)
+    (tmp_path / "flow.yaml").write_text(yaml.safe_dump(flow, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(FlowError, match=message):
+        Flow.load(tmp_path)
