@@ -34,7 +34,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*message_auto_delete_time")
 SETUP = ["/start", "Warung Bu Sri", "nasi uduk dan gorengan"]
 PRIOR = {"nama": "Warung Bu Sri", "produk": "nasi uduk dan gorengan"}
 
-# Fragments of the replies (bot/templates), and of each step's question as Telegram shows it.
+# Fragments of the replies (bot/text/id), and of each step's question as Telegram shows it.
 UNSUPPORTED = "baru bisa membaca pesan teks"
 STALE = "Tombol itu dari langkah sebelumnya"
 NOT_UNDERSTOOD = "belum menangkap maksud"

@@ -88,3 +88,19 @@ def test_console_writes_the_plan_files_and_shows_a_due_check_in(coach, tmp_path,
     again = io.StringIO()
     console.run(service, input=io.StringIO(""), output=again)
     assert "sudah dicoba?" not in again.getvalue()
+
+
+def test_telegram_refuses_to_start_when_a_button_payload_would_exceed_64_bytes(kb):
+    from dataclasses import replace
+
+    import pytest
+
+    from bot.advice.knowledge import KnowledgeBase
+    from bot.channels.telegram import check_payloads
+
+    check_payloads(kb)   # today's knowledge fits
+    long_id = "taktik-dengan-nama-yang-sangat-panjang-sekali-sampai-lewat-batas"
+    too_long = KnowledgeBase(entries=kb.entries + (replace(kb.entries[-1], id=long_id),), lexicon=kb.lexicon,
+                             texts=kb.texts)
+    with pytest.raises(ValueError, match=long_id):
+        check_payloads(too_long)

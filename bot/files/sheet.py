@@ -23,7 +23,7 @@ class FlowLabels(Protocol):
 
 
 class PlanSession(Protocol):
-    """The session fields the sheet reads (bot.conversation's Session has them)."""
+    """The session fields the sheet reads (bot.core.model.Session has them)."""
     answers: dict
     plan: list
 
