@@ -87,7 +87,7 @@ class Flow:
         self.again_words = _words([*words["again_words"], self.buttons["another_motivation"]])
         self.day_words, self.week_words = tuple(words["day_words"]), tuple(words["week_words"])
         self.plan_file_words = {kind: frozenset(names) for kind, names in words["plan_file_words"].items()}
-        self.kinds = {kind: tuple(markers) for kind, markers in words["kinds"].items()}
+        self.business_kinds = {kind: tuple(markers) for kind, markers in words["kinds"].items()}
 
     @staticmethod
     def _step(spec: Mapping[str, Any], following: str | None) -> Step:
@@ -143,7 +143,7 @@ class Flow:
     def kind_of(self, product: str) -> str:
         """The owner's kind of business, from what they sell ("umum" when nothing says)."""
         words = f" {normalise.simplify(product)} "
-        for kind, markers in self.kinds.items():
+        for kind, markers in self.business_kinds.items():
             if any(f" {m} " in words for m in markers):
                 return kind
         return "umum"

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from ..core.model import Event, Session
+from ..core.model import CheckinAnswered, Event, Forgotten, LookedUp, Planned, Session
 from .migrations import migrations
 
 # Every table holding something about an owner, with the column naming them: /datasaya exports and
@@ -69,7 +69,7 @@ class Storage:
         # vars(): the fields as they are; to_dict() (dataclasses.asdict) deep-copies them first, for nothing
         state = json.dumps(vars(session), ensure_ascii=False)
         events = list(events)
-        if any(event.kind == "forget" for event in events):
+        if any(isinstance(event, Forgotten) for event in events):
             with self.db.atomic():
                 self.forget(owner_id)
                 return self.enqueue(owner_id, chat_id, replies)
@@ -87,25 +87,26 @@ class Storage:
                 [owner_id, chat_id, first_name[:64], state, session.step, update_id or 0, now, now,
                  next_checkin, int(touch)])
             for event in events:
-                self._record(owner_id, now, event.kind, event.detail())
+                self._record(owner_id, now, event)
             return self.enqueue(owner_id, chat_id, replies)
 
-    def _record(self, owner_id: int, now: float, kind: str, event: dict) -> None:
-        if kind == "lookup":
+    def _record(self, owner_id: int, now: float, event: Event) -> None:
+        """Lookups have a table of their own; plans and check-in answers also update the plans table."""
+        if isinstance(event, LookedUp):
             self.db.execute("INSERT INTO lookups (owner_id, ts, query, best_id, score) VALUES (?, ?, ?, ?, ?)",
-                            [owner_id, now, event.get("query", ""), event.get("best"), event.get("score", 0.0)])
+                            [owner_id, now, event.query, event.best, event.score])
             return
-        if kind == "plan":
-            for tactic_id in event.get("added", []):
+        if isinstance(event, Planned):
+            for tactic_id in event.added:
                 self.db.execute(
                     "INSERT INTO plans (owner_id, tactic_id, motivation, status, created_at, updated_at) "
                     "VALUES (?, ?, ?, 'direncanakan', ?, ?) ON CONFLICT(owner_id, tactic_id) DO NOTHING",
-                    [owner_id, tactic_id, event.get("motivasi"), now, now])
-        if kind == "checkin_answer":
+                    [owner_id, tactic_id, event.motivasi, now, now])
+        elif isinstance(event, CheckinAnswered):
             self.db.execute("UPDATE plans SET status = ?, updated_at = ? WHERE owner_id = ? AND tactic_id = ?",
-                            [event["status"], now, owner_id, event["tactic"]])
+                            [event.status, now, owner_id, event.tactic])
         self.db.execute("INSERT INTO events (owner_id, ts, kind, detail) VALUES (?, ?, ?, ?)",
-                        [owner_id, now, kind, json.dumps(event, ensure_ascii=False)])
+                        [owner_id, now, event.kind, json.dumps(event.detail(), ensure_ascii=False)])
 
     # ---- outbox
 
