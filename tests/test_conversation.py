@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.model import Command, LookedUp, Planned, Press, Session, Start, Text
+from tests.flow_walk import walk
 
 
 def text(t):
@@ -25,25 +26,13 @@ ANSWERS = {"nama": "Toko Kue Melati", "produk": "kue ulang tahun", "segmen": "ce
 
 
 class To:
-    """From /start to a step, as the flow leads: typed answers at text steps, the offered button elsewhere."""
+    """From /start to a step, as the flow leads, with ANSWERS where the owner chooses."""
 
     def __init__(self, step):
         self.step = step
 
     def actions(self, coach):
-        outcome = coach.handle(None, Start())
-        actions = [Start()]
-        while outcome.session.step != self.step:
-            step = coach.flow.steps[outcome.session.step]
-            if step.kind == "text":
-                action = Text(ANSWERS[step.id])
-            else:
-                action = Press(f"a:{step.id}:{ANSWERS[step.id]}")
-                offered = [b.data for row in outcome.replies[-1].buttons for b in row]
-                assert action.data in offered, f"{step.id}: {action.data} is not offered"
-            actions.append(action)
-            outcome = coach.handle(outcome.session, action)
-        return actions
+        return walk(coach, until=self.step, answers=ANSWERS)[2]
 
 
 def drive(coach, actions, session=None):

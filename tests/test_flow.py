@@ -9,34 +9,11 @@ import yaml
 
 from bot.core.engine import Coach
 from bot.core.flow import Flow, FlowError
-from bot.core.model import Command, Press, Start, Text
+from bot.core.model import Command, Text
 from bot.text.render import LOCALE_DIR, rich_text, to_plain
+from tests.flow_walk import walk
 
 EXTRA = Path(__file__).parent / "data" / "extra_step"
-TYPED = {"nama": "Toko Kue Melati", "produk": "kue ulang tahun", "nilai": "ibu-ibu pengajian, wajib halal"}
-
-
-def walk(coach: Coach, until: str | None = None, actions=None):
-    """Answer every step as the flow declares it: typed text, the first option that is stored, the
-    first tactic then "make the plan"; returns the session and each step met with its question."""
-    outcome = coach.handle(None, Start())
-    met = []
-    while True:
-        s, ask = outcome.session, outcome.replies[-1]
-        step = coach.flow.steps[s.step]
-        met.append((s.step, ask))
-        if s.step == until or step.kind == "done":
-            return outcome.session, met
-        data = [b.data for row in ask.buttons for b in row]
-        if step.kind == "text":
-            action = Text(TYPED.get(s.step, "jawaban contoh"))
-        elif step.kind == "choice":
-            stored = [o for o in coach.options(s) if not o.goto]
-            action = Press(f"a:{s.step}:{stored[0].value}")
-        else:   # multi: the first card, then the button that closes the choice
-            action = Press(data[0] if not s.answers.get("pilihan") else f"a:{s.step}:selesai")
-        assert action.__class__ is Text or action.data in data, f"{s.step}: {action} not offered"
-        outcome = coach.handle(s, action)
 
 
 def extra_flow(tmp_path: Path) -> Flow:
@@ -52,7 +29,7 @@ def extra_flow(tmp_path: Path) -> Flow:
 
 def test_a_step_added_as_data_is_asked_answered_and_stored(kb, coach, tmp_path):
     extended = Coach(kb, extra_flow(tmp_path), coach.lookup)
-    session, met = walk(extended, until="lama_usaha")
+    session, met, _ = walk(extended, until="lama_usaha")
     step, ask = met[-1]
     assert [m[0] for m in met] == ["nama", "produk", "lama_usaha"]
     shown = to_plain(rich_text(ask.template, extended.flow.template_folders, **ask.context))
@@ -66,12 +43,12 @@ def test_a_step_added_as_data_is_asked_answered_and_stored(kb, coach, tmp_path):
     helped = extended.handle(session, Text("gatau"))
     assert "sejak pertama kali" in rich_text(helped.replies[0].template, **helped.replies[0].context)
 
-    finished, met = walk(extended)
+    finished, met, _ = walk(extended)
     assert finished.step == "selesai" and finished.answers["lama_usaha"] == "baru" and finished.plan
 
 
 def test_the_main_path_follows_the_flow_file(coach):
-    session, met = walk(coach)
+    session, met, _ = walk(coach)
     steps_met = list(dict.fromkeys(m[0] for m in met))   # the tactic step is met twice: pick, then plan
     # every declared step but the segment quiz, which only "belum tahu" leads to
     assert steps_met == [sid for sid in coach.flow.steps if not sid.startswith("kuis_")]

@@ -59,9 +59,8 @@ class Outbox:
         for owner_id in self.storage.pending_owners():
             if owner_id in self._locks and self._locks[owner_id].locked():
                 continue   # being delivered right now
-            queued = {m.outbox_id for m in self._queues.get(owner_id, ())}
-            self.queue([m for m in self.pending(owner_id) if m.outbox_id not in queued])
-            self._queues[owner_id] = deque(sorted(self._queues[owner_id], key=lambda m: m.outbox_id))
+            merged = {m.outbox_id: m for m in (*self._queues.get(owner_id, ()), *self.pending(owner_id))}
+            self._queues[owner_id] = deque(merged[i] for i in sorted(merged))
             await self.deliver(channel, owner_id)
 
     async def _send(self, channel: Channel, out: Outgoing) -> bool:

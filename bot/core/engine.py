@@ -6,7 +6,7 @@ from typing import Callable, Mapping
 
 from rapidfuzz import fuzz, process
 
-from ..advice.knowledge import FITS_VALUES, KnowledgeBase
+from ..advice.knowledge import FITS_VALUES, MOTIVATIONS, KnowledgeBase
 from ..advice.lookup import Hit, Lookup
 from ..advice.recommend import Profile, Recommendation, tactics
 from ..text.normalise import clean_text, simplify
@@ -249,7 +249,6 @@ class Coach:
 
     def inline_cards(self, query: str, popular: list[str], limit: int = 10) -> list[Reply]:
         """Cards offered for `@bot query` in any chat; an empty query offers the most-used tactics."""
-        from ..advice.knowledge import MOTIVATIONS
         query = clean_text(query)[:QUERY_LIMIT]
         if query:
             entries = [hit.entry for hit in self.lookup.search(query, limit=limit)]
