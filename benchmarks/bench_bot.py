@@ -392,7 +392,9 @@ def _verify_coach(storage, expected: dict[str, list]) -> dict:
     ids = [int(i) for i in expected]
     finished = matched = 0
     for owner_id in ids:
-        session, _ = storage.load(owner_id)
+        session = storage.load(owner_id)
+        if isinstance(session, tuple):   # an older coach (--against) returned (session, last update id)
+            session = session[0]
         if session is None:
             continue
         plan = sorted(item["id"] for item in session.plan)

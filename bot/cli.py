@@ -1,12 +1,15 @@
-"""Command line: umkm-coach {chat,telegram,cari,kb,stats}."""
+"""Command line: umkm-coach {chat,telegram,cari,kb,stats,backup}."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sqlite3
 import sys
 
 from .advice.knowledge import KnowledgeError, load
 from .config import Settings
+from .storage.guard import Refused
 from .text.render import rich_text, to_plain
 
 
@@ -65,9 +68,38 @@ def _service(settings: Settings):
                         quiet_hours=settings.quiet_hours)
 
 
+def _owning_service(settings: Settings):
+    """The service for a long-running coach, which owns the database (locked) until the process ends;
+    raises Refused for a database in use, empty, damaged, unwritable or gone."""
+    from .app.service import CoachService
+    from .core.engine import Coach
+    from .storage.guard import open_for_running
+    storage, _lock = open_for_running(settings.db_path)   # held until exit, when the system drops it
+    return CoachService(Coach(load()), storage, admin_ids=settings.admin_ids, quiet_hours=settings.quiet_hours)
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from .channels import console
-    return console.run(_service(Settings.from_env()))
+    return console.run(_owning_service(Settings.from_env()))
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .storage.backup import backup
+    db = Settings.from_env().db_path
+    try:
+        owners = backup(db, args.file)
+    except ValueError:
+        print("Cadangan harus ke file lain, bukan ke database itu sendiri.", file=sys.stderr)
+        return 2
+    except FileNotFoundError:
+        print(f"{db} tidak ada atau kosong: tidak ada yang dicadangkan (atur COACH_DB).", file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error) as exc:
+        print(f"Cadangan gagal: {exc}", file=sys.stderr)
+        return 1
+    size = os.path.getsize(args.file) // 1024
+    print(f"Cadangan {db} tersimpan di {args.file}: {owners} pemilik, {size} KB.")
+    return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -90,7 +122,7 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     if not settings.token:
         print("TELEGRAM_BOT_TOKEN belum diisi (token dari @BotFather).", file=sys.stderr)
         return 2
-    return telegram.run(settings, _service(settings))
+    return telegram.run(settings, _owning_service(settings))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -106,6 +138,9 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     st.add_argument("--chart", metavar="FILE.png", help="simpan grafik corong ke file ini")
     st.set_defaults(func=cmd_stats)
+    bk = sub.add_parser("backup", help="salin database (COACH_DB) dengan aman selagi coach berjalan")
+    bk.add_argument("file", metavar="FILE")
+    bk.set_defaults(func=cmd_backup)
     kb = sub.add_parser("kb", help="basis pengetahuan")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_list = kb_sub.add_parser("list")
@@ -123,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    except Refused as exc:
+        print(f"umkm-coach: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -22,6 +22,7 @@ class Settings:
     webhook_url: str = ""
     webhook_secret: str = ""
     port: int = 8443
+    listen_host: str = "0.0.0.0"   # where the webhook server listens (all interfaces, as Docker needs)
     log_level: str = "INFO"
     quiet_hours: tuple[int, int] | None = QUIET_HOURS   # WIB hours without check-ins
 
@@ -37,6 +38,7 @@ class Settings:
             webhook_url=env.get("WEBHOOK_URL", "").strip(),
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip(),
             port=int(port) if port.isdigit() else cls.port,
+            listen_host=env.get("LISTEN_HOST", "").strip() or cls.listen_host,
             quiet_hours=parse_quiet_hours(env.get("COACH_QUIET_HOURS", "21-7")),
             log_level=level if (level := env.get("LOG_LEVEL", "").strip().upper()) in LOG_LEVELS else cls.log_level,
         )

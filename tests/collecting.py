@@ -28,7 +28,8 @@ CHANNEL = CollectingChannel()
 def handle(service, owner_id: int, chat_id: int, action, update_id: int | None = None, first_name: str = "",
            edit_message_id: int | None = None, channel=CHANNEL) -> list[Outgoing]:
     """One action through the service, as a channel would hand it over; the committed replies."""
-    return service.handle(channel, Incoming(owner_id, chat_id, action, update_id, first_name, edit_message_id))
+    key = None if update_id is None else f"u:{update_id}"
+    return service.handle(channel, Incoming(owner_id, chat_id, action, key, first_name, edit_message_id))
 
 
 def deliver(service, owner_id: int, channel=CHANNEL) -> None:

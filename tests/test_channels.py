@@ -25,7 +25,7 @@ def core_action(line: str) -> Action:
 
 
 def outcome_of(storage: Storage, owner_id: int) -> tuple:
-    session, _ = storage.load(owner_id)
+    session = storage.load(owner_id)
     return session.step, session.answers, session.plan
 
 

@@ -115,7 +115,7 @@ def test_answers_update_the_plan_and_not_suitable_offers_the_next_best(service, 
     handle(service, OWNER, OWNER, Press("r:3"))
     clock.now = wib(26, 11)
     service.send_due_checkins(CHANNEL)
-    plan = service.storage.load(OWNER)[0].plan
+    plan = service.storage.load(OWNER).plan
     first, second = plan[0]["id"], plan[1]["id"]
     handle(service, OWNER, OWNER, Press(f"k:{first}:berhasil"))
     reply = handle(service, OWNER, OWNER, Press(f"k:{second}:tidak_cocok"))
@@ -124,7 +124,7 @@ def test_answers_update_the_plan_and_not_suitable_offers_the_next_best(service, 
     new_id = add[0].split(":")[1]
     assert new_id not in {item["id"] for item in plan}
     shown = handle(service, OWNER, OWNER, Press(add[0]))
-    session = service.storage.load(OWNER)[0]
+    session = service.storage.load(OWNER)
     statuses = {item["id"]: item["status"] for item in session.plan}
     assert statuses[first] == "berhasil" and statuses[second] == "tidak_cocok"
     assert statuses[new_id] == "direncanakan" and len(session.plan) == 4
@@ -164,7 +164,7 @@ def test_no_check_in_for_an_owner_who_blocked_the_bot(service, clock):
 def test_reminders_need_a_plan(service):
     handle(service, OWNER, OWNER, Start())
     reply = handle(service, OWNER, OWNER, Press("r:3"))
-    assert service.storage.load(OWNER)[0].reminders == []
+    assert service.storage.load(OWNER).reminders == []
     assert "sudah tidak berlaku" in texts(reply) and "nama usaha" in texts(reply)
 
 
@@ -172,7 +172,7 @@ def test_a_question_with_a_number_after_the_plan_is_answered_not_taken_as_a_remi
     finish_plan(service)
     reply = handle(service, OWNER, OWNER, Text("cara cek stok 3 produk biar ga kehabisan"))
     assert "⏰ Siap" not in texts(reply)
-    assert service.storage.load(OWNER)[0].reminders == []
+    assert service.storage.load(OWNER).reminders == []
     weeks = handle(service, OWNER, OWNER, Text("tolong ingatkan 2 minggu lagi ya"))
     assert "(14 hari lagi)" in texts(weeks)
 
@@ -182,7 +182,7 @@ def test_restart_keeps_the_plans_reminders(service):
     handle(service, OWNER, OWNER, Press("r:7"))
     handle(service, OWNER, OWNER, Command("ulang"))
     handle(service, OWNER, OWNER, Press("c:ulang_ya"))
-    assert len(service.storage.load(OWNER)[0].reminders) == 1
+    assert len(service.storage.load(OWNER).reminders) == 1
 
 
 def test_check_ins_go_to_the_private_chat_even_after_talking_in_a_group(service, clock):

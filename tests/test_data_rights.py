@@ -75,7 +75,7 @@ def test_hapusdata_asks_first_and_no_keeps_everything(service):
     assert "tidak dihapus" in texts(kept)
     after = rows_about(service.storage, OWNER)
     assert after["plans"] == before["plans"] == 3 and after["owners"] == 1
-    assert service.storage.load(OWNER)[0].answers["nama"] == "Toko Kue Melati"
+    assert service.storage.load(OWNER).answers["nama"] == "Toko Kue Melati"
 
 
 def test_hapusdata_yes_deletes_everything_and_the_owner_starts_fresh(service):
@@ -90,7 +90,7 @@ def test_hapusdata_yes_deletes_everything_and_the_owner_starts_fresh(service):
     assert rows_about(service.storage, OTHER)["plans"] == 3   # nobody else's data goes
     fresh = handle(service, OWNER, OWNER, Start())
     assert "Halo!" in texts(fresh) and "nama usaha" in texts(fresh)
-    session, _ = service.storage.load(OWNER)
+    session = service.storage.load(OWNER)
     assert session.answers == {} and session.plan == []
 
 
@@ -127,7 +127,7 @@ def test_personal_commands_are_not_answered_in_a_group(service):
         replies = handle(service, OWNER, -100777, Command(name, private=False))
         assert "chat pribadi" in texts(replies), name
         assert "Toko Kue Melati" not in texts(replies) and not any(m.file for m in replies), name
-    assert service.storage.load(OWNER)[0].confirm is None   # no deletion question pending from the group
+    assert service.storage.load(OWNER).confirm is None   # no deletion question pending from the group
 
 
 def test_pressing_yes_again_after_deleting_does_not_claim_the_data_was_kept(service):

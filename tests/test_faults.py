@@ -141,7 +141,7 @@ class Expected:
                     "a script whose replies repeat could not tell repeats from re-sends"
                 events.append(event)
             self.steps.setdefault(owner, []).append(len(events))
-            session, _ = service.storage.load(owner)
+            session = service.storage.load(owner)
             self.answers.setdefault(owner, []).append(dict(session.answers))
             service.storage.drop_pending(owner)
 
@@ -377,13 +377,13 @@ class Owners:
             self.api.wait_for(lambda a: len(a.calls) != calls, timeout=min(remaining, 0.5))
 
 
-def stored_owners(db: Path) -> dict[int, tuple[dict, int]]:
-    """owner -> (stored answers, last handled update id), read-only; and PRAGMA integrity_check is ok."""
+def stored_owners(db: Path) -> dict[int, dict]:
+    """owner -> stored answers, read-only; and PRAGMA integrity_check is ok."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return {owner: (json.loads(state or "{}").get("answers", {}), last or 0)
-                for owner, state, last in con.execute("SELECT id, state, last_update_id FROM owners")}
+        return {owner: json.loads(state or "{}").get("answers", {})
+                for owner, state in con.execute("SELECT id, state FROM owners")}
     finally:
         con.close()
 
@@ -402,12 +402,14 @@ def check_after_kill(db: Path, owners: Owners) -> list[int]:
         acknowledged = owners.acknowledged(owner)
         if acknowledged:
             assert owner in stored, owner
-            answers, _ = stored[owner]
             want = owners.expected.answers[owner][acknowledged - 1]
-            assert {k: answers.get(k) for k in want} == want, (owner, answers, want)
-        update = owners.update.get(owner)
-        if update and stored.get(owner, ({}, 0))[1] < update and update not in pending:
-            lost.append(owner)
+            assert {k: stored[owner].get(k) for k in want} == want, (owner, stored[owner], want)
+        done, update = owners.next[owner], owners.update.get(owner)
+        if update and update not in pending:   # taken from Telegram: is its answer stored?
+            want = owners.expected.answers[owner][done - 1]
+            answers = stored.get(owner)
+            if answers is None or {k: answers.get(k) for k in want} != want:
+                lost.append(owner)
     return lost
 
 

@@ -96,7 +96,7 @@ def seeded(coach, tmp_path):
     handle(service, 2, 2, Press("r:3"))
     clock.now = wib(25, 10)
     service.send_due_checkins(CHANNEL)
-    tactic = service.storage.load(2)[0].plan[0]["id"]
+    tactic = service.storage.load(2).plan[0]["id"]
     handle(service, 2, 2, Press(f"k:{tactic}:berhasil"))
     clock.now = wib(25, 12)
     return service, tactic

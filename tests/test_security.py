@@ -113,8 +113,8 @@ def test_in_a_group_only_the_owner_of_a_conversation_can_press_its_buttons(coach
     assert errors == []
     assert [name for name, _ in request.calls[-1:]] == ["answerCallbackQuery"]
     assert "percakapan orang lain" in request.calls[-1][1]["text"]
-    assert "segmen" not in store.load(rina["id"])[0].answers   # nothing happened to Rina ...
+    assert "segmen" not in store.load(rina["id"]).answers   # nothing happened to Rina ...
     request, errors = run_offline(CoachService(coach, store), [press_on_rinas_last(rina)])
     assert errors == []
-    assert "segmen" not in store.load(budi["id"])[0].answers
-    assert store.load(rina["id"])[0].answers["segmen"] == "ceruk"
+    assert "segmen" not in store.load(budi["id"]).answers
+    assert store.load(rina["id"]).answers["segmen"] == "ceruk"

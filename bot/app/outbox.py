@@ -2,13 +2,18 @@
 
 Replies are stored with the state they answer (CoachService) before anything is sent, and deleted
 once the channel has them; a crash in between sends them after the restart. One process owns a
-database, so the queue kept here in memory is the truth while it runs; `sweep` reads back only what
-an earlier run left behind.
+database (its lock says so), so the queue kept here in memory is the truth while it runs; the first
+`sweep` takes over what an earlier run left behind, later ones what network trouble held back.
+
+When the database cannot be written (a full disk), a reply that went out but could not be marked
+sent is remembered here until the mark succeeds, so it is never sent twice; sweeps back off.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import time
 from collections import deque
 from typing import Callable
 
@@ -18,6 +23,7 @@ from ..storage import Storage
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 4            # per message per delivery round; what is left waits in the outbox
 RETRY_BASE_SECONDS = 0.5
+STORAGE_RETRY_SECONDS = (5.0, 300.0)   # first and longest wait between sweeps while the database fails
 
 FileMaker = Callable[[int, str], Callable[[], OutFile] | None]
 
@@ -28,6 +34,10 @@ class Outbox:
         self.file_maker = file_maker
         self._queues: dict[int, deque[Outgoing]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._unmarked: set[int] = set()   # sent, but the database refused to record it
+        self._took_over = False
+        self._storage_wait = 0.0           # seconds; 0 while the database writes fine
+        self._next_sweep = 0.0
 
     def queue(self, messages: list[Outgoing]) -> None:
         """Messages just committed, in order."""
@@ -36,7 +46,10 @@ class Outbox:
 
     def drop(self, owner_id: int) -> None:
         self._queues.pop(owner_id, None)
-        self.storage.drop_pending(owner_id)
+        try:
+            self.storage.drop_pending(owner_id)
+        except sqlite3.Error as exc:   # the sweep skips them while this process runs: still nothing sent twice
+            log.warning("could not drop owner %s's queued replies: %s", owner_id, exc)
 
     def pending(self, owner_id: int | None = None) -> list[Outgoing]:
         """What waits in the database (a crash's leftovers, or replies not yet sent), oldest first."""
@@ -55,13 +68,36 @@ class Outbox:
             self._queues.pop(owner_id, None)
 
     async def sweep(self, channel: Channel) -> None:
-        """Send what a crash or a network outage left in the database."""
-        for owner_id in self.storage.pending_owners():
-            if owner_id in self._locks and self._locks[owner_id].locked():
-                continue   # being delivered right now
-            merged = {m.outbox_id: m for m in (*self._queues.get(owner_id, ()), *self.pending(owner_id))}
-            self._queues[owner_id] = deque(merged[i] for i in sorted(merged))
-            await self.deliver(channel, owner_id)
+        """Send what a crash or a network outage left in the database; wait longer each time it fails."""
+        if time.monotonic() < self._next_sweep:
+            return
+        try:
+            if not self._took_over:
+                if taken := self.storage.claim_outbox():
+                    log.info("%d replies left by an earlier run will be sent", taken)
+                self._took_over = True
+            self._mark_remembered()
+            for owner_id in self.storage.pending_owners():
+                if owner_id in self._locks and self._locks[owner_id].locked():
+                    continue   # being delivered right now
+                stored = [m for m in self.pending(owner_id) if m.outbox_id not in self._unmarked]
+                merged = {m.outbox_id: m for m in (*self._queues.get(owner_id, ()), *stored)}
+                self._queues[owner_id] = deque(merged[i] for i in sorted(merged))
+                await self.deliver(channel, owner_id)
+        except sqlite3.Error as exc:
+            first, longest = STORAGE_RETRY_SECONDS
+            self._storage_wait = min(max(self._storage_wait * 2, first), longest)
+            self._next_sweep = time.monotonic() + self._storage_wait
+            log.warning("database cannot be written (%s): queued replies wait %.0f s", exc, self._storage_wait)
+            return
+        if self._storage_wait:
+            log.info("database writes again: queued replies go out")
+        self._storage_wait = 0.0
+
+    def _mark_remembered(self) -> None:
+        for outbox_id in sorted(self._unmarked):
+            self.storage.mark_sent(outbox_id)
+            self._unmarked.discard(outbox_id)
 
     async def _send(self, channel: Channel, out: Outgoing) -> bool:
         for attempt in range(SEND_ATTEMPTS):
@@ -69,8 +105,9 @@ class Outbox:
                 await self._send_once(channel, out)
             except Blocked:
                 log.info("owner %s blocked the coach; marked inactive", out.owner_id)
+                self._queues.pop(out.owner_id, None)
                 self.storage.set_active(out.owner_id, False)
-                self.drop(out.owner_id)
+                self.storage.drop_pending(out.owner_id)
                 return False
             except RetryLater as exc:
                 await asyncio.sleep(exc.seconds)
@@ -80,9 +117,17 @@ class Outbox:
                 if attempt + 1 < SEND_ATTEMPTS:
                     await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** attempt)
                 continue
-            self.storage.mark_sent(out.outbox_id)
+            self._mark_sent(out)
             return True
         return False
+
+    def _mark_sent(self, out: Outgoing) -> None:
+        try:
+            self.storage.mark_sent(out.outbox_id)
+        except sqlite3.Error as exc:   # it went out: remember that here rather than send it again
+            self._unmarked.add(out.outbox_id)
+            log.warning("reply %d was sent but the database could not record it (%s); kept in memory",
+                        out.outbox_id, exc)
 
     async def _send_once(self, channel: Channel, out: Outgoing) -> None:
         message = out.message
@@ -98,5 +143,8 @@ class Outbox:
                 return
         sent = await channel.send(out.chat_id, message, made)
         if sent.ties_owner and sent.message_id is not None:
-            self.storage.remember_group_message(out.chat_id, sent.message_id, out.owner_id)
+            try:
+                self.storage.remember_group_message(out.chat_id, sent.message_id, out.owner_id)
+            except sqlite3.Error as exc:   # only group buttons' ownership is lost, never the reply itself
+                log.warning("could not record whose message %s is: %s", sent.message_id, exc)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from dataclasses import replace
 from typing import Callable
@@ -20,6 +21,14 @@ log = logging.getLogger(__name__)
 STATS_REUSE_SECONDS = 30
 
 
+class StorageUnavailable(Exception):
+    """The database could not be written (full disk, read-only, gone): nothing of the update was committed."""
+
+
+class DatabaseLost(StorageUnavailable):
+    """The database file was deleted or replaced under the running coach: it takes no more updates."""
+
+
 class CoachService:
     def __init__(self, coach: Coach, storage: Storage, admin_ids: frozenset[int] = frozenset(),
                  clock: Callable[[], float] = time.time,
@@ -31,17 +40,26 @@ class CoachService:
         self.quiet_hours = quiet_hours
         self.outbox = Outbox(storage, self.file_maker)
         self._stats: tuple[float, stats.Stats] | None = None
+        self.lost: str | None = None   # how the database file went away, once noticed
 
     # ---- actions
 
     def handle(self, channel: Channel, incoming: Incoming) -> list[Outgoing]:
         """Run the action and commit the new state with the replies in the channel's markup; queue them.
 
-        An update seen before does nothing."""
+        An update seen before does nothing. Raises StorageUnavailable when nothing could be committed."""
+        self.check_file()
+        try:
+            if incoming.key is not None and self.storage.seen(incoming.key):
+                log.info("skipped update %s: already handled", incoming.key)
+                return []
+            return self._handle(channel, incoming)
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    def _handle(self, channel: Channel, incoming: Incoming) -> list[Outgoing]:
         owner_id = incoming.owner_id
-        session, last_update = self.storage.load(owner_id)
-        if incoming.update_id is not None and incoming.update_id <= last_update:
-            return []
+        session = self.storage.load(owner_id)
         now = self.clock()
         action = replace(incoming.action, operator=owner_id in self.admin_ids, now=now,
                          quiet_hours=self.quiet_hours)
@@ -49,7 +67,7 @@ class CoachService:
         replies = [self._with_records(owner_id, reply) for reply in outcome.replies]
         messages = self.format(channel, replies, incoming.source_message_id)
         ids = self.storage.save(owner_id, incoming.chat_id, outcome.session, outcome.events,
-                                [m.payload() for m in messages], update_id=incoming.update_id,
+                                [m.payload() for m in messages], key=incoming.key,
                                 first_name=incoming.first_name, now=now,
                                 touch=not isinstance(action, CheckinDue))   # a check-in we send is not activity
         return self._queued(owner_id, incoming.chat_id, ids, messages)
@@ -66,11 +84,56 @@ class CoachService:
                 messages.append(Message(file=reply.attachment))
         return messages
 
-    def notice(self, channel: Channel, owner_id: int, chat_id: int, template: str, **context) -> list[Outgoing]:
+    def notice(self, channel: Channel, owner_id: int, chat_id: int, template: str, key: str | None = None,
+               **context) -> list[Outgoing]:
         """A reply outside the flow (unsupported message, error): queued like any other, state untouched."""
+        self.check_file()
         messages = self.format(channel, [Reply(template, context)])
-        ids = self.storage.enqueue(owner_id, chat_id, [m.payload() for m in messages])
+        try:
+            if key is not None and self.storage.seen(key):
+                return []
+            ids = self.storage.enqueue(owner_id, chat_id, [m.payload() for m in messages], key)
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(str(exc)) from exc
         return self._queued(owner_id, chat_id, ids, messages)
+
+    # ---- the database file
+
+    def check_file(self) -> None:
+        """Raise DatabaseLost once the file was deleted or replaced; the first time, save what the open
+        connection still holds beside it and say so loudly."""
+        if self.lost is None:
+            trouble = self.storage.file_trouble()
+            if trouble is None:
+                return
+            self.lost = trouble
+            log.error("%s", self._rescue(trouble))
+        raise DatabaseLost(f"{self.storage.path} was {self.lost}")
+
+    def _rescue(self, trouble: str) -> str:
+        path = self.storage.path
+        target = f"{path}.rescued-{time.strftime('%Y%m%d-%H%M%S')}"
+        try:
+            self.storage.copy_to(target)
+        except (OSError, sqlite3.Error) as exc:
+            return (f"{path} was {trouble} while the coach ran: no more updates are taken (Telegram keeps "
+                    f"them). Saving its last state failed too ({exc}): restore from a backup, then restart.")
+        return (f"{path} was {trouble} while the coach ran: no more updates are taken (Telegram keeps "
+                f"them). Its last state is saved in {target}: stop the coach, move that file to {path}, "
+                f"start again.")
+
+    def health(self) -> str | None:
+        """None when the database can be written now; else what is wrong, in a few words."""
+        if self.lost:
+            return f"database {self.lost}"
+        try:
+            self.check_file()
+            self.storage.check_writable()
+        except DatabaseLost:
+            return f"database {self.lost}"
+        except sqlite3.Error as exc:
+            return str(exc)
+        return None
 
     def _queued(self, owner_id: int, chat_id: int, ids: list[int], messages: list[Message]) -> list[Outgoing]:
         out = [Outgoing(i, owner_id, chat_id, m) for i, m in zip(ids, messages)]
@@ -83,8 +146,8 @@ class CoachService:
     def pending(self, owner_id: int | None = None) -> list[Outgoing]:
         return self.outbox.pending(owner_id)
 
-    def already_handled(self, owner_id: int, update_id: int) -> bool:
-        return update_id <= self.storage.last_update_id(owner_id)
+    def already_handled(self, key: str) -> bool:
+        return self.storage.seen(key)
 
     def message_owner(self, chat_id: int, message_id: int) -> int | None:
         """Whose conversation a message with buttons in a group belongs to (None: not recorded)."""
@@ -123,7 +186,7 @@ class CoachService:
                                    names[kind]["caption"])
         if kind in ("rencana_png", "rencana_pdf"):
             from .. import files   # imaging libraries load only when a file is asked for
-            session, _ = self.storage.load(owner_id)
+            session = self.storage.load(owner_id)
             if session is None or not session.plan:
                 return None
             sheet = files.plan_sheet(self.coach.kb, self.coach.flow, session)
@@ -175,6 +238,9 @@ class CoachService:
             try:   # to the private chat (the owner's own id on every channel), never to a group
                 if self.handle(channel, Incoming(owner_id, owner_id, CheckinDue())):
                     owners.append(owner_id)
+            except StorageUnavailable as exc:   # nothing was sent: the next round tries again
+                log.warning("check-ins wait: the database cannot be written (%s)", exc)
+                break
             except Exception:   # one owner's trouble must not hold back everyone else's check-in
                 log.exception("check-in for owner %s failed", owner_id)
         return owners

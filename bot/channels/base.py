@@ -24,7 +24,7 @@ class Incoming:
     owner_id: int
     chat_id: int
     action: Action
-    update_id: int | None = None        # the channel's own id for this update (repeats are skipped)
+    key: str | None = None              # the update's identity on its channel: a repeat is skipped
     first_name: str = ""
     source_message_id: int | None = None   # the message whose button was pressed
 

@@ -42,3 +42,17 @@ def m003_group_messages(db: Database) -> None:
     db["group_messages"].create({"chat_id": int, "message_id": int, "owner_id": int, "created_at": float},
                                 pk=("chat_id", "message_id"))
     db["group_messages"].create_index(["owner_id"])
+
+
+@migrations()
+def m004_reliability(db: Database) -> None:
+    # Updates already handled, by a hash of their identity (message in a chat, button press, or
+    # update id): Telegram's update ids may restart lower after a quiet week, so repeats are found
+    # here, not by comparing ids. Rows older than a couple of days are pruned (Telegram keeps an
+    # unconfirmed update for a day).
+    db["seen"].create({"key": int, "ts": float}, pk="key")
+    db["seen"].create_index(["ts"])
+    # Which process's outbox a queued reply is in: a process sends only what it has claimed.
+    db["outbox"].add_column("claimed_by", str)
+    # Small facts about the database itself (the last write check, for /healthz and the start).
+    db["meta"].create({"key": str, "value": str}, pk="key")

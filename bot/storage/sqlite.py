@@ -1,8 +1,10 @@
 """SQLite through sqlite-utils: owners' sessions, plans, lookup log, events and the reply outbox."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import secrets
 import sqlite3
 import time
 from pathlib import Path
@@ -18,6 +20,9 @@ from .migrations import migrations
 OWNER_TABLES = {"owners": "id", "plans": "owner_id", "lookups": "owner_id", "events": "owner_id",
                 "outbox": "owner_id", "group_messages": "owner_id"}
 JSON_COLUMNS = {"state", "detail", "payload"}
+SEEN_KEEP_SECONDS = 2 * 24 * 3600   # Telegram re-sends an unconfirmed update for up to a day
+SEEN_PRUNE_EVERY = 1000             # inserts between two prunes of the seen set
+JOURNAL_LIMIT_BYTES = 4 * 1024 * 1024   # the -wal file is cut back to this after a checkpoint
 
 
 def _create_private(path: Path) -> None:
@@ -29,6 +34,19 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def seen_hash(key: str) -> int:
+    """An update's identity as a 64-bit number: the seen set keeps no chat or message ids in the clear."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 class Storage:
     def __init__(self, path: str | os.PathLike = "coach.db"):
         self.path = str(path)
@@ -36,12 +54,17 @@ class Storage:
             _create_private(Path(self.path))
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db = Database(conn)
+        self.identity = file_identity(self.path)   # to notice the file being deleted or replaced
+        self.claimant = f"{os.getpid()}-{secrets.token_hex(4)}"   # this process's mark on the outbox
+        self._seen_inserts = 0
         # WAL survives a killed process; NORMAL sync is enough for that (only power loss could cost
         # the last commit) and keeps each reply's commit well under a millisecond.
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.execute("PRAGMA secure_delete=ON")   # /hapusdata: deleted text is overwritten, not left in free pages
+        # ...and the -wal file, which still holds the pages as they were, is cut back after a checkpoint
+        self.db.execute(f"PRAGMA journal_size_limit={JOURNAL_LIMIT_BYTES}")
         migrations.apply(self.db)
 
     def close(self) -> None:
@@ -49,22 +72,17 @@ class Storage:
 
     # ---- sessions
 
-    def load(self, owner_id: int) -> tuple[Session | None, int]:
-        """The owner's session (None if new) and the id of the last update already handled."""
-        row = self.db.execute("SELECT state, last_update_id FROM owners WHERE id = ?", [owner_id]).fetchone()
-        if row is None:
-            return None, 0
-        state = json.loads(row[0]) if row[0] else None
-        return (Session.from_dict(state, copy_values=False) if state else None), row[1] or 0
-
-    def last_update_id(self, owner_id: int) -> int:
-        row = self.db.execute("SELECT last_update_id FROM owners WHERE id = ?", [owner_id]).fetchone()
-        return row[0] or 0 if row else 0
+    def load(self, owner_id: int) -> Session | None:
+        """The owner's session (None if new)."""
+        row = self.db.execute("SELECT state FROM owners WHERE id = ?", [owner_id]).fetchone()
+        state = json.loads(row[0]) if row and row[0] else None
+        return Session.from_dict(state, copy_values=False) if state else None
 
     def save(self, owner_id: int, chat_id: int, session: Session, events: Iterable[Event] = (),
-             replies: Iterable[dict] = (), update_id: int | None = None, first_name: str = "",
+             replies: Iterable[dict] = (), key: str | None = None, first_name: str = "",
              now: float | None = None, touch: bool = True) -> list[int]:
-        """Commit the new state, its events and the replies to send, atomically; return outbox ids."""
+        """Commit the new state, its events, the replies to send and the update as seen, atomically;
+        return outbox ids."""
         now = time.time() if now is None else now
         # vars(): the fields as they are; to_dict() (dataclasses.asdict) deep-copies them first, for nothing
         state = json.dumps(vars(session), ensure_ascii=False)
@@ -72,23 +90,35 @@ class Storage:
         if any(isinstance(event, Forgotten) for event in events):
             with self.db.atomic():
                 self.forget(owner_id)
-                return self.enqueue(owner_id, chat_id, replies)
+                ids = self.enqueue(owner_id, chat_id, replies, key)
+            self.checkpoint()   # the erased rows must not live on in the -wal file
+            return ids
         next_checkin = min((r["due"] for r in session.reminders), default=None)
         with self.db.atomic():
             self.db.execute(
-                "INSERT INTO owners (id, chat_id, first_name, state, step, last_update_id, active, "
-                "created_at, updated_at, next_checkin) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
+                "INSERT INTO owners (id, chat_id, first_name, state, step, active, "
+                "created_at, updated_at, next_checkin) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET chat_id = excluded.chat_id, state = excluded.state, "
                 "step = excluded.step, active = 1, "
                 "updated_at = CASE WHEN ? THEN excluded.updated_at ELSE owners.updated_at END, "
                 "next_checkin = excluded.next_checkin, "
-                "last_update_id = MAX(owners.last_update_id, excluded.last_update_id), "
                 "first_name = COALESCE(NULLIF(excluded.first_name, ''), owners.first_name)",
-                [owner_id, chat_id, first_name[:64], state, session.step, update_id or 0, now, now,
+                [owner_id, chat_id, first_name[:64], state, session.step, now, now,
                  next_checkin, int(touch)])
             for event in events:
                 self._record(owner_id, now, event)
-            return self.enqueue(owner_id, chat_id, replies)
+            return self.enqueue(owner_id, chat_id, replies, key)
+
+    # ---- updates already handled
+
+    def seen(self, key: str) -> bool:
+        return self.db.execute("SELECT 1 FROM seen WHERE key = ?", [seen_hash(key)]).fetchone() is not None
+
+    def _mark_seen(self, key: str, now: float) -> None:
+        self.db.execute("INSERT OR IGNORE INTO seen (key, ts) VALUES (?, ?)", [seen_hash(key), now])
+        self._seen_inserts += 1
+        if self._seen_inserts % SEEN_PRUNE_EVERY == 0:   # keeps the set bounded by time
+            self.db.execute("DELETE FROM seen WHERE ts < ?", [now - SEEN_KEEP_SECONDS])
 
     def _record(self, owner_id: int, now: float, event: Event) -> None:
         """Lookups have a table of their own; plans and check-in answers also update the plans table."""
@@ -110,27 +140,37 @@ class Storage:
 
     # ---- outbox
 
-    def enqueue(self, owner_id: int, chat_id: int, replies: Iterable[dict]) -> list[int]:
-        """Queue rendered replies for sending (inside the caller's transaction when there is one)."""
+    def enqueue(self, owner_id: int, chat_id: int, replies: Iterable[dict], key: str | None = None) -> list[int]:
+        """Queue rendered replies for sending, claimed by this process, and mark the update they answer
+        as seen (inside the caller's transaction when there is one)."""
         now = time.time()
         with self.db.atomic():
+            if key is not None:
+                self._mark_seen(key, now)
             return [self.db.execute(
-                "INSERT INTO outbox (owner_id, chat_id, payload, created_at) VALUES (?, ?, ?, ?)",
-                [owner_id, chat_id, json.dumps(payload, ensure_ascii=False), now]).lastrowid
+                "INSERT INTO outbox (owner_id, chat_id, payload, created_at, claimed_by) VALUES (?, ?, ?, ?, ?)",
+                [owner_id, chat_id, json.dumps(payload, ensure_ascii=False), now, self.claimant]).lastrowid
                 for payload in replies]
 
+    def claim_outbox(self) -> int:
+        """Take over every queued reply, in one statement: done at start by the process holding the
+        database's lock, so what a stopped process left is sent by exactly one successor."""
+        return self.db.execute("UPDATE outbox SET claimed_by = ? WHERE claimed_by IS NOT ?",
+                               [self.claimant, self.claimant]).rowcount
+
     def pending(self, owner_id: int | None = None) -> list[dict[str, Any]]:
-        """Replies committed but not yet confirmed sent, oldest first."""
-        sql = "SELECT id, owner_id, chat_id, payload FROM outbox"
-        params: list[Any] = []
+        """Replies this process has claimed and not yet confirmed sent, oldest first."""
+        sql = "SELECT id, owner_id, chat_id, payload FROM outbox WHERE claimed_by = ?"
+        params: list[Any] = [self.claimant]
         if owner_id is not None:
-            sql += " WHERE owner_id = ?"
+            sql += " AND owner_id = ?"
             params.append(owner_id)
         rows = self.db.execute(sql + " ORDER BY id", params).fetchall()
         return [{"id": r[0], "owner_id": r[1], "chat_id": r[2], "payload": json.loads(r[3])} for r in rows]
 
     def pending_owners(self) -> list[int]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT owner_id FROM outbox ORDER BY owner_id")]
+        return [r[0] for r in self.db.execute("SELECT DISTINCT owner_id FROM outbox WHERE claimed_by = ? "
+                                              "ORDER BY owner_id", [self.claimant])]
 
     def mark_sent(self, outbox_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE id = ?", [outbox_id])
@@ -191,7 +231,35 @@ class Storage:
             for table, column in OWNER_TABLES.items():
                 self.db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [owner_id])
 
-    # ---- reading back
+    def checkpoint(self) -> bool:
+        """Copy the -wal file into the database and empty it; False if a reader held it back."""
+        busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
+    # ---- the file itself
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    def check_writable(self) -> None:
+        """A real write, so a full disk, a read-only file or mount all show (raises sqlite3.Error)."""
+        self.db.execute("INSERT INTO meta (key, value) VALUES ('checked_at', ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [str(time.time())])
+
+    def file_trouble(self) -> str | None:
+        """'deleted' or 'replaced' when the file at our path is no longer the one we opened."""
+        if self.identity is None:
+            return None
+        now = file_identity(self.path)
+        if now is None:
+            return "deleted"
+        return "replaced" if now != self.identity else None
+
+    def copy_to(self, target: str | os.PathLike) -> None:
+        """A consistent copy through SQLite's online backup API (never `cp` a live WAL database)."""
+        _create_private(Path(target))
+        dest = sqlite3.connect(str(target))
+        try:
+            self.db.conn.backup(dest)
+        finally:
+            dest.close()

@@ -39,7 +39,9 @@ class UpdatesMixin:
         with self._cond:
             if "update_id" not in update:
                 update["update_id"] = self._next_update_id
-            self._next_update_id = max(self._next_update_id, int(update["update_id"]) + 1)
+                self._next_update_id += 1
+            else:
+                self._next_update_id = max(self._next_update_id, int(update["update_id"]) + 1)
             kind = next((k for k in update if k != "update_id"), None)
             allowed = self._allowed_updates
             if (kind in allowed) if allowed else (kind not in _DEFAULT_EXCLUDED_UPDATES):
@@ -48,6 +50,11 @@ class UpdatesMixin:
                 self.discarded_updates.append(update)
             self._cond.notify_all()
             return int(update["update_id"])
+
+    def restart_update_ids(self, first: int) -> None:
+        """What Telegram does after a week without updates: number the next ones from somewhere lower."""
+        with self._cond:
+            self._next_update_id = first
 
     @property
     def pending_updates(self) -> list[dict]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          InlineQueryHandler, MessageHandler, filters)
+                          InlineQueryHandler, MessageHandler, TypeHandler, filters)
 from telegram.request import BaseRequest
 
 from ...advice.knowledge import KnowledgeBase
@@ -17,12 +16,17 @@ from ...app.service import CoachService
 from ...config import Settings
 from ...core import callbacks
 from ...core.checkins import STATUSES
+from . import webhook
 from .handlers import TelegramHandlers
 from .markup import LIMITS
 from .sender import seconds
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT_SECONDS = 30    # long polling: how long one getUpdates waits for news
+REFUSED_WAIT_SECONDS = (1.0, 60.0)   # first and longest wait before asking again for an update the database refused
+QUIET_LOGGERS = ("httpx",               # it logs request URLs, token included
+                 "apscheduler",         # a line for every run of every job: thousands a day
+                 "tornado.access")      # a line for every webhook call
 
 
 class TokenScrubber(logging.Formatter):
@@ -40,7 +44,8 @@ class TokenScrubber(logging.Formatter):
 def configure_logging(token: str, level: int = logging.INFO) -> None:
     logging.basicConfig(level=level)
     logging.getLogger().setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)   # it logs request URLs, token included
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
     scrubber = TokenScrubber(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.setFormatter(scrubber)
@@ -77,54 +82,63 @@ def build_application(service: CoachService, settings: Settings, request: BaseRe
     # status updates (a pinned message, the auto-delete timer, members joining) are not said to the coach
     app.add_handler(MessageHandler(only_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    handlers.on_unsupported))
+    app.add_handler(TypeHandler(Update, handlers.on_ignored))   # last: whatever no handler above took
     app.add_error_handler(handlers.on_error)
     app.bot_data["handlers"] = handlers
     return app
 
 
 def run(settings: Settings, service: CoachService) -> int:
+    """Long polling, or a webhook when WEBHOOK_URL is set, until stopped; the exit code."""
     configure_logging(settings.token, logging.getLevelName(settings.log_level))
     app = build_application(service, settings)
-    if settings.webhook_url:
-        path = urlparse(settings.webhook_url).path.lstrip("/")
-        app.run_webhook(listen="0.0.0.0", port=settings.port, url_path=path,
-                        webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
-                        allowed_updates=Update.ALL_TYPES)
-    else:
-        asyncio.run(_until_signalled(poll(app)))
-    return 0
+    mode = f"webhook on {settings.listen_host}:{settings.port}" if settings.webhook_url else "long polling"
+    log.info("started: %s, database %s", mode, service.storage.path)
+    try:
+        asyncio.run(_until_signalled(app, webhook.serve(app, settings) if settings.webhook_url else poll(app)))
+    except webhook.PortBusy as exc:
+        log.error("%s", exc)
+        return 1
+    log.info("stopped")
+    return 1 if service.lost else 0
 
 
-async def _until_signalled(work) -> None:
-    """Run `work`; SIGTERM (`docker stop`) and Ctrl-C cancel it so it can stop cleanly."""
+async def _until_signalled(app: Application, work) -> None:
+    """Run `work`; SIGTERM (`docker stop`), Ctrl-C and a lost database cancel it so it can stop cleanly."""
     task = asyncio.ensure_future(work)
+    app.bot_data["stop"] = task.cancel
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, task.cancel)
     try:
         await task
     except asyncio.CancelledError:
-        log.info("stopped")
+        pass
 
 
-async def poll(app: Application) -> None:
+async def poll(app: Application, timeout: float = POLL_TIMEOUT_SECONDS) -> None:
     """Long polling that confirms an update to Telegram only after it has been handled.
 
     PTB's run_polling asks for the next batch (which confirms the last one) while that batch still
     waits in memory, so a crash lost every queued message. Here each update is handled (its state
     and replies committed) before the getUpdates that confirms it: after a crash Telegram sends it
-    again and the service skips whatever it had already committed.
+    again and the service skips whatever it had already committed. An update the database refused
+    is not confirmed: it is asked for again after a wait that grows while the refusals last.
+
+    An offset is sent only to confirm what was handled: after a quiet week Telegram may number new
+    updates below it, and an offset left over from before would ask it to skip them.
     """
+    handlers: TelegramHandlers = app.bot_data["handlers"]
     async with app:   # initialize() ... shutdown()
         await app.bot.delete_webhook()
         if app.post_init:
             await app.post_init(app)
         await app.start()   # the job queue: outbox sweeps and check-ins
-        offset = 0
+        confirm, wait = None, 0.0
         try:
-            while True:
+            while not handlers.service.lost:
                 try:
-                    updates = await app.bot.get_updates(offset=offset, timeout=POLL_TIMEOUT_SECONDS,
+                    updates = await app.bot.get_updates(offset=confirm, timeout=timeout,
                                                         allowed_updates=Update.ALL_TYPES)
                 except RetryAfter as exc:
                     await asyncio.sleep(seconds(exc.retry_after))
@@ -133,8 +147,15 @@ async def poll(app: Application) -> None:
                     log.warning("getUpdates failed, trying again: %s", exc)
                     await asyncio.sleep(1)
                     continue
+                confirm = None   # the call above confirmed what was handled before it
                 for update in updates:
-                    await app.process_update(update)
-                    offset = update.update_id + 1
+                    if not await handlers.process(app, update):
+                        first, longest = REFUSED_WAIT_SECONDS
+                        wait = min(max(wait * 2, first), longest)
+                        if not handlers.service.lost:
+                            await asyncio.sleep(wait)
+                        break
+                    wait = 0.0
+                    confirm = update.update_id + 1
         finally:
             await app.stop()
