@@ -29,10 +29,14 @@ class ProcessLock:
         self.fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise Refused(f"{self.db_path} tidak bisa ditulis: {self.path} tidak bisa dibuat ({exc.strerror}). "
+                          f"Beri izin tulis untuk folder itu.") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             os.close(fd)
             raise Refused(f"{self.db_path} sedang dipakai umkm-coach lain (pid {holder}). Satu database "

@@ -25,8 +25,7 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT_SECONDS = 30    # long polling: how long one getUpdates waits for news
 REFUSED_WAIT_SECONDS = (1.0, 60.0)   # first and longest wait before asking again for an update the database refused
 QUIET_LOGGERS = ("httpx",               # it logs request URLs, token included
-                 "apscheduler",         # a line for every run of every job: thousands a day
-                 "tornado.access")      # a line for every webhook call
+                 "apscheduler")         # a line for every run of every job: thousands a day
 
 
 class TokenScrubber(logging.Formatter):

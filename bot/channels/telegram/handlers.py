@@ -133,6 +133,7 @@ class TelegramHandlers:
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None or chat.type != ChatType.PRIVATE:
+            log.debug("update %s ignored: a non-text message outside a private chat", update.update_id)
             return
         channel = self.channel(context.bot)
         self.service.notice(channel, user.id, chat.id, "unsupported.j2", key=update_key(update))

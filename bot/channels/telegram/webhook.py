@@ -68,7 +68,8 @@ class HealthHandler(RequestHandler):
 def listen(app: Application, settings: Settings, secret: str) -> HTTPServer:
     path = "/" + urlparse(settings.webhook_url).path.lstrip("/")
     web = WebApplication([("/healthz", HealthHandler, {"app": app}),
-                          (path, UpdateHandler, {"app": app, "secret": secret})])
+                          (path, UpdateHandler, {"app": app, "secret": secret})],
+                         log_function=lambda handler: None)   # a line per call is noise; refusals log their own
     server = HTTPServer(web, max_body_size=MAX_BODY_BYTES)
     try:
         server.listen(settings.port, address=settings.listen_host)
