@@ -207,3 +207,27 @@ def test_backup_while_the_coach_writes_is_a_whole_database(tmp_path, coach):
     owners = backup.execute("SELECT COUNT(*) FROM owners").fetchone()[0]
     assert owners > 0 and f"{owners} pemilik" in done.stdout
     service.storage.close()
+
+
+def test_the_terminal_chat_says_when_an_answer_could_not_be_saved(service):
+    import io
+
+    from bot.channels import console
+
+    class Typing(io.StringIO):
+        """An owner typing; the disk refuses writes from the second line on."""
+        lines = iter(["Warung Sri\n", "nasi pecel\n"])
+
+        def isatty(self) -> bool:
+            return False
+
+        def readline(self) -> str:
+            line = next(self.lines, "")
+            if line == "nasi pecel\n":
+                refuse_writes(service.storage)
+            return line
+
+    shown = io.StringIO()
+    assert console.run(service, Typing(), shown) == 0
+    assert "belum tersimpan" in shown.getvalue() and "Traceback" not in shown.getvalue()
+    assert service.storage.load(0).answers == {"nama": "Warung Sri"}

@@ -46,10 +46,7 @@ class Outbox:
 
     def drop(self, owner_id: int) -> None:
         self._queues.pop(owner_id, None)
-        try:
-            self.storage.drop_pending(owner_id)
-        except sqlite3.Error as exc:   # the sweep skips them while this process runs: still nothing sent twice
-            log.warning("could not drop owner %s's queued replies: %s", owner_id, exc)
+        self.storage.drop_pending(owner_id)
 
     def pending(self, owner_id: int | None = None) -> list[Outgoing]:
         """What waits in the database (a crash's leftovers, or replies not yet sent), oldest first."""
@@ -106,8 +103,11 @@ class Outbox:
             except Blocked:
                 log.info("owner %s blocked the coach; marked inactive", out.owner_id)
                 self._queues.pop(out.owner_id, None)
-                self.storage.set_active(out.owner_id, False)
-                self.storage.drop_pending(out.owner_id)
+                try:
+                    self.storage.set_active(out.owner_id, False)
+                    self.storage.drop_pending(out.owner_id)
+                except sqlite3.Error as exc:   # tried again (and refused again by Telegram) at a later sweep
+                    log.warning("could not mark owner %s inactive: %s", out.owner_id, exc)
                 return False
             except RetryLater as exc:
                 await asyncio.sleep(exc.seconds)

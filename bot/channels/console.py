@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from ..app.service import CoachService
+from ..app.service import CoachService, DatabaseLost, StorageUnavailable
 from ..core.model import Action, Button, Command, Press, Start, Text
 from ..text.render import rich_text, to_plain
 from .base import Incoming, Limits, Message, OutFile, Sent
@@ -63,7 +63,13 @@ async def _chat(service: CoachService, channel: ConsoleChannel, input: TextIO) -
     interactive = input.isatty()
 
     async def say(action: Action) -> None:
-        service.handle(channel, Incoming(CONSOLE_OWNER, CONSOLE_OWNER, action))
+        try:
+            service.handle(channel, Incoming(CONSOLE_OWNER, CONSOLE_OWNER, action))
+        except DatabaseLost:
+            raise
+        except StorageUnavailable:   # nothing was saved: the owner types it again
+            output.write(to_plain(rich_text("storage_trouble.j2", comes_back=False)) + "\n\n")
+            return
         await service.deliver(channel, CONSOLE_OWNER)
 
     output.write(to_plain(rich_text("console_intro.j2")) + "\n\n")
@@ -84,6 +90,9 @@ async def _chat(service: CoachService, channel: ConsoleChannel, input: TextIO) -
         if line.strip().lower() in exits:
             break
         if line.strip():
-            await say(channel.to_action(line))
+            try:
+                await say(channel.to_action(line))
+            except DatabaseLost:   # the service logged what happened and where the last state went
+                return 1
     output.write(to_plain(rich_text("console_bye.j2")) + "\n")
     return 0

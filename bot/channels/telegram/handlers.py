@@ -185,7 +185,7 @@ class TelegramHandlers:
             self._apologised.popitem(last=False)
         channel = self.channel(context.bot)
         try:
-            for message in channel.format(rich_text("storage_trouble.j2"), [], False, None):
+            for message in channel.format(rich_text("storage_trouble.j2", comes_back=True), [], False, None):
                 await channel.send(chat.id, message)
         except Exception as exc:   # the update comes back anyway; the apology is a courtesy
             log.info("could not send the apology to %s: %s", chat.id, exc)
