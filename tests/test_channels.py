@@ -6,7 +6,7 @@ import time
 
 
 from bot.channels import console
-from bot.core.model import Action, Command, Press, Start, Text
+from bot.core.model import Action, Start, Text
 from bot.app.service import CoachService
 from bot.storage import Storage
 from tests.fakes import telegram_html_error

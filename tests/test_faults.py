@@ -1,7 +1,6 @@
 """Replies reach every owner, in order, through Bot API faults, a blocked owner and SIGKILLs of the bot."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -9,25 +8,22 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Callable
 
 import pytest
-from telegram.request import HTTPXRequest
 
 from tests.collecting import handle
-from bot.channels.telegram import OUTBOX_SWEEP_SECONDS, build_application, poll
+from bot.channels.telegram import OUTBOX_SWEEP_SECONDS
 from bot.channels.telegram.sender import TelegramSender
-from bot.config import Settings
-from bot.core.model import Action, Command, Press, Start, Text
+from bot.core.model import Action, Press, Start, Text
 from bot.text.render import to_plain
 from bot.app.service import CoachService
 from bot.storage import Storage
 from tests.fakes import FakeBotAPI
+from tests.running import coach_in_thread
 
 pytestmark = pytest.mark.slow   # the bot (a process or a thread) against the fake server over HTTP
 
@@ -181,33 +177,6 @@ def kill(bot: subprocess.Popen) -> None:
     bot.wait()
 
 
-@contextmanager
-def bot_in_thread(coach, api: FakeBotAPI, db: Path, read_timeout: float):
-    """The Application and polling loop `umkm-coach telegram` runs, in a thread, with a shorter HTTP read timeout."""
-    settings = Settings(token=api.token, api_url=api.url, db_path=str(db))
-    storage = Storage(db)
-    app = build_application(CoachService(coach, storage), settings,
-                            request=HTTPXRequest(read_timeout=read_timeout),
-                            updates_request=HTTPXRequest(read_timeout=read_timeout))
-    loop = asyncio.new_event_loop()
-    polling = loop.create_task(poll(app))
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        with suppress(asyncio.CancelledError):
-            loop.run_until_complete(polling)
-
-    thread = threading.Thread(target=serve, name="bot", daemon=True)
-    thread.start()
-    try:
-        yield app
-    finally:
-        loop.call_soon_threadsafe(polling.cancel)
-        thread.join(timeout=30)
-        loop.close()
-        storage.close()
-
-
 def polling_since(api: FakeBotAPI, calls_before: int) -> bool:
     """The bot (re)started after that many calls has registered its commands and polls for updates."""
     return any(name == "getUpdates" for name, _ in api.calls[calls_before:])
@@ -253,7 +222,7 @@ def test_every_reply_arrives_in_order_through_faults(coach, tmp_path):
     started = time.monotonic()
     with RecordingBotAPI() as api:
         # In-process only so that a timed-out call costs 1 s instead of PTB's default 5 s.
-        with bot_in_thread(coach, api, tmp_path / "coach.db", read_timeout=1.0):
+        with coach_in_thread(coach, api, tmp_path / "coach.db", read_timeout=1.0):
             wait_until_polling(api)
             mark = len(api.calls)
             api.set_faults(0.2, seed=2024, retry_after=1, timeout_seconds=2.0)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from bot.app import stats
 from tests.collecting import CHANNEL, handle
-from bot.core.model import Command, Press, Start, Text
+from bot.core.model import Command, Press, Start
 from bot.app.service import CoachService
 from bot.storage import Storage
 from tests.fakes import telegram_html_error

@@ -1,15 +1,12 @@
 """What operators and disks do to a running coach, done for real: processes, HTTP, a full tmpfs, a read-only mount."""
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,14 +14,13 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
-from telegram.request import HTTPXRequest
 
-from bot.app.service import CoachService
-from bot.channels.telegram import build_application, poll
+from bot.channels.telegram import poll
 from bot.channels.telegram import webhook
 from bot.config import Settings
 from bot.storage import Storage
 from tests.fakes import FakeBotAPI
+from tests.running import coach_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -67,32 +63,6 @@ def one_line_without_traceback(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in output, output
     return lines[0]
-
-
-@contextmanager
-def coach_in_thread(coach, api: FakeBotAPI, db: Path, serve):
-    """The Application `umkm-coach telegram` builds, run by `serve(app)` on an event loop in a thread."""
-    storage = Storage(db)
-    service = CoachService(coach, storage)
-    app = build_application(service, Settings(token=api.token, api_url=api.url, db_path=str(db)),
-                            request=HTTPXRequest(read_timeout=5), updates_request=HTTPXRequest(read_timeout=5))
-    loop = asyncio.new_event_loop()
-    task = loop.create_task(serve(app))
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        with suppress(asyncio.CancelledError):
-            loop.run_until_complete(task)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield service
-    finally:
-        loop.call_soon_threadsafe(task.cancel)
-        thread.join(timeout=30)
-        loop.close()
-        storage.close()
 
 
 # ---- update ids that restart lower
@@ -198,13 +168,12 @@ def test_webhook_without_a_secret_generates_one_and_refuses_forged_calls(tmp_pat
 
 def test_an_update_the_database_refused_comes_back_through_the_webhook(coach, tmp_path):
     port = free_port()
-    settings = Settings(webhook_url=f"http://127.0.0.1:{port}/tg", port=port, listen_host="127.0.0.1")
     with FakeBotAPI() as api:
+        settings = Settings(token=api.token, api_url=api.url, webhook_url=f"http://127.0.0.1:{port}/tg", port=port,
+                            listen_host="127.0.0.1")
         api.webhook_max_attempts = 1000   # Telegram keeps trying for a long while
         with coach_in_thread(coach, api, tmp_path / "coach.db",
-                             lambda app: webhook.serve(app, Settings(token=api.token, api_url=api.url,
-                                                                     webhook_url=settings.webhook_url,
-                                                                     port=port, listen_host="127.0.0.1"))) as service:
+                             lambda app: webhook.serve(app, settings)) as service:
             assert api.wait_for(lambda a: a.webhook is not None, timeout=30)
             api.send_text(OWNER, "/start")
             assert api.wait_for(lambda a: said(a, NAME_QUESTION) == 1, timeout=20)

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from bot.core.model import Action, Command, Press, Session, Start, Text
+from bot.core.model import Action, Session, Start, Text
 from bot.files import PlanSheet, drawable, plan_pdf, plan_png, plan_sheet
 
 # A toko kue owner: retention tactics first, then a second round for new customers.

@@ -15,7 +15,7 @@ from bot.app.service import CoachService, StorageUnavailable
 from bot.channels.base import Incoming
 from bot.core.model import Command, Press, Start, Text
 from bot.storage import Storage
-from bot.storage.guard import ProcessLock, Refused, open_for_running
+from bot.storage.guard import Refused, open_for_running
 from tests.collecting import CollectingChannel, deliver, handle
 
 OWNER = 77

@@ -6,7 +6,7 @@ import pytest
 from bot.channels.telegram.markup import split_message
 from bot.core import screens
 from bot.text import render
-from bot.core.model import Command, Press, Start, Text
+from bot.core.model import Command, Start, Text
 from tests.fakes import telegram_html_error
 
 NASTY = '<b>Toko</b> & "Anak" <script>alert(1)</script>'

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.collecting import handle
-from bot.core.model import Command, Press, Start, Text
+from bot.core.model import Start
 from bot.app.service import CoachService
 from bot.storage import Storage
 from tests.fakes import FakeBotAPI

@@ -5,7 +5,7 @@ import os
 import stat
 
 from tests.collecting import handle
-from bot.core.model import Command, Press, Start, Text
+from bot.core.model import Command, Start, Text
 from bot.app.service import CoachService
 from bot.storage import Storage
 from bot.storage.migrations import migrations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.collecting import handle
 from bot.channels import console
-from bot.core.model import Command, Press, Start, Text
+from bot.core.model import Press
 from bot.app.service import CoachService
 from bot.storage import Storage
 from tests.recording_request import RecordingRequest

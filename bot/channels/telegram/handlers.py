@@ -197,7 +197,9 @@ class TelegramHandlers:
         try:
             self.service.check_file()
         except DatabaseLost:
-            context.application.bot_data["stop"]()
+            stop = context.application.bot_data.get("stop")   # set by run(); tests serve without it
+            if stop:
+                stop()
             return
         await self.service.outbox.sweep(self.channel(context.bot))
 
