@@ -152,6 +152,10 @@ def test_an_empty_or_damaged_file_is_refused_and_left_alone(tmp_path, content):
         open_for_running(str(db))
     assert ("kosong" if not content else "rusak") in str(refused.value)
     assert db.read_bytes() == content
+    db.unlink()   # as the message suggests: start with no data
+    storage, lock = open_for_running(str(db))
+    lock.release()
+    storage.close()
 
 
 def test_a_database_deleted_after_use_is_not_silently_made_anew(tmp_path):

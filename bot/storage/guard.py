@@ -80,7 +80,7 @@ def _quick_check(path: str) -> str | None:
             conn.close()
     except sqlite3.Error as exc:
         return str(exc)
-    return None if result == ["ok"] else "; ".join(result[:3])
+    return None if result == ["ok"] else " ".join("; ".join(result[:3]).split())   # one line, however SQLite words it
 
 
 def open_for_running(path: str) -> tuple[Storage, ProcessLock]:
@@ -99,6 +99,8 @@ def open_for_running(path: str) -> tuple[Storage, ProcessLock]:
                 storage.close()
             raise Refused(f"{path} tidak bisa dibuka untuk ditulis ({exc}).") from None
     except Refused:
+        if not ran_here_before:   # the mark means a coach ran here: this one did not
+            lock.path.unlink(missing_ok=True)
         lock.release()
         raise
     return storage, lock
