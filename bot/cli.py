@@ -40,6 +40,24 @@ def cmd_cari(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_understand(args: argparse.Namespace) -> int:
+    """One {"step", "text"} JSON object a line in, one {"intent", "value"} a line out, in order."""
+    coach = _coach()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            asked = json.loads(line)
+            step, text = asked["step"], str(asked["text"])
+            if step not in coach.flow.steps:
+                raise KeyError(step)
+            result = coach.understand(step, text).as_json()
+        except (ValueError, KeyError, TypeError) as exc:
+            result = {"intent": "unclear", "value": None, "error": f"not a step and a text: {exc}"}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
 def cmd_kb(args: argparse.Namespace) -> int:
     try:
         kb = load()
@@ -138,6 +156,9 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     st.add_argument("--chart", metavar="FILE.png", help="simpan grafik corong ke file ini")
     st.set_defaults(func=cmd_stats)
+    un = sub.add_parser("understand", help="apa arti jawaban yang diketik di sebuah langkah (JSON per baris)")
+    un.add_argument("--json", action="store_true", help="stdin dan stdout JSON, satu objek per baris")
+    un.set_defaults(func=cmd_understand)
     bk = sub.add_parser("backup", help="salin database (COACH_DB) dengan aman selagi coach berjalan")
     bk.add_argument("file", metavar="FILE")
     bk.set_defaults(func=cmd_backup)

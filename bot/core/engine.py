@@ -12,6 +12,7 @@ from ..advice.recommend import Profile, Recommendation, tactics
 from ..text.normalise import clean_text, simplify
 from . import callbacks, checkins, commands, hooks, screens
 from .flow import Flow, Option, Step
+from .understand import Reader, Understood
 from .model import (Action, Answered, CheckinDue, Command, LookedUp, Outcome, Press, Reply, Session, Start,
                     Text, WentBack)
 
@@ -33,6 +34,7 @@ class Coach:
         self.flow = flow or Flow.load()
         self.lookup = lookup or Lookup(kb.entries, kb.lexicon)
         self.hooks = hooks.HOOKS   # the steps with logic, by step id
+        self.reader = Reader(self.flow.understand_words)
         self._routes: Mapping[type, Callable[[Outcome, Action], None]] = {
             Start: lambda out, a: commands.run(self, out, "start", "", a),
             Command: lambda out, a: commands.run(self, out, self.flow.commands.get(a.name.lower(), ""),
@@ -184,6 +186,11 @@ class Coach:
         padded = f" {simple} "
         inside = {value for name, value in choices.items() if len(name) > 2 and f" {name} " in padded}
         return inside.pop() if len(inside) == 1 else None
+
+    def understand(self, step_id: str, text: str, session: Session | None = None) -> Understood:
+        """What `text` typed at `step_id` means, read against the buttons the owner sees there."""
+        s = session or Session(step=step_id)
+        return self.reader.read(self.flow.steps[step_id], self.options(s), text, self.flow.commands)
 
     def looks_like_question(self, text: str) -> bool:
         return text.rstrip().endswith("?") or simplify(text).startswith(self.flow.question_words)

@@ -59,7 +59,7 @@ class Flow:
     """Every step, in order, plus the locale's word lists (words.yaml) and labels (labels.yaml)."""
 
     def __init__(self, flow: Mapping, words: Mapping, labels: Mapping,
-                 template_folders: tuple[Path, ...] = (LOCALE_DIR,)):
+                 template_folders: tuple[Path, ...] = (LOCALE_DIR,), understand: Mapping | None = None):
         self.template_folders = template_folders   # where ask/<step>.j2 and the other templates are found
         self.groups: dict[str, str] = dict(flow["groups"])
         self.steps: dict[str, Step] = {}
@@ -88,6 +88,7 @@ class Flow:
         self.day_words, self.week_words = tuple(words["day_words"]), tuple(words["week_words"])
         self.plan_file_words = {kind: frozenset(names) for kind, names in words["plan_file_words"].items()}
         self.business_kinds = {kind: tuple(markers) for kind, markers in words["kinds"].items()}
+        self.understand_words = understand or {}   # how typed replies are read (bot/core/understand.py)
 
     @staticmethod
     def _step(spec: Mapping[str, Any], following: str | None) -> Step:
@@ -131,7 +132,7 @@ class Flow:
             path = root / name if (root / name).is_file() else LOCALE_DIR / name
             return yaml.safe_load(path.read_text(encoding="utf-8"))
         folders = (root,) if root == LOCALE_DIR else (root, LOCALE_DIR)
-        return cls(read("flow.yaml"), read("words.yaml"), read("labels.yaml"), folders)
+        return cls(read("flow.yaml"), read("words.yaml"), read("labels.yaml"), folders, read("understand.yaml"))
 
     def next_step(self, step: Step, answers: Mapping) -> str:
         return next(rule.to for rule in step.next if rule.holds(answers))

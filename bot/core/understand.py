@@ -1,0 +1,248 @@
+"""What a typed reply at a question means: an intent (answer, help, back, skip, restart, question, unclear) and its value.
+
+Pure and data-driven: every word list is bot/text/id/understand.yaml. The reading order is the
+one an owner's reply needs: a whole-reply command, then a question about the question (help) or
+about marketing (question), then an answer (ordinals, numbers with their unit, "both", accepting
+the suggestion, option words with negation and contrast), then "don't know", else unclear.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from rapidfuzz import fuzz, process
+
+from ..text import normalise
+from .flow import Option, Step
+
+TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
+SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
+NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)\s*-?\s*(an)?\s*(rb|ribu|rebu|k|jt|juta|jeti)?(?:an)?\b")
+
+
+@dataclass(frozen=True)
+class Understood:
+    intent: str
+    value: Any = None
+    alternatives: tuple[str, ...] = ()
+
+    def as_json(self) -> dict:
+        data = {"intent": self.intent, "value": self.value}
+        if self.alternatives:
+            data["alternatives"] = list(self.alternatives)
+        return data
+
+
+@dataclass
+class Reader:
+    """Reads replies with the word lists of one locale."""
+    words: Mapping[str, Any]
+    same: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.same = {k: str(v) for k, v in self.words["same"].items()}
+        w = self.words
+        self.filler = set(self.phrases(w["filler"]))
+        self.commands = {name: set(self.phrases(items)) for name, items in w["commands"].items()}
+        self.dont_know, self.meta = self.phrases(w["dont_know"]), self.phrases(w["meta"])
+        self.marketing, self.starts = set(self.phrases(w["marketing"])), set(self.phrases(w["question_starts"]))
+        self.unclear = set(self.phrases(w["unclear"]))
+        self.accept, self.both = self.phrases(w["accept"]), self.phrases(w["both"])
+        self.ordinals = {phrase: int(n) for n, items in w["ordinals"].items() for phrase in self.phrases(items)}
+        self.negations, self.contrast = set(self.phrases(w["negations"])), set(self.phrases(w["contrast"]))
+        self.either = set(self.phrases(w["either"]))
+        self.sectors = {sector: self.phrases(items) for sector, items in w["sectors"].items()}
+        self.weak_sector = set(self.phrases(w["weak_sector_words"]))
+        self.values = {tag: self.phrases(items) for tag, items in w["values"].items()}
+
+    # ---- words
+
+    def tokens(self, text: str) -> list[str]:
+        """The reply's words in standard form (chat, regional and misspelt words replaced)."""
+        out: list[str] = []
+        for word in normalise.simplify(text).split():
+            word = re.sub(r"^(\w+?)2(nya)?$", r"\1 \1\2", word) if not word.isdigit() else word   # dua2nya
+            for part in word.split():
+                out.extend(self.same.get(part, part).split())
+        return out
+
+    def phrases(self, items: Sequence) -> list[str]:
+        return [" ".join(self.tokens(str(item))) for item in items if str(item).strip()]
+
+    @staticmethod
+    def has(text: str, phrase: str) -> bool:
+        return bool(phrase) and f" {phrase} " in f" {text} "
+
+    # ---- reading
+
+    def read(self, step: Step, options: Sequence[Option], text: str, slash: Mapping[str, str] = {}) -> Understood:
+        """The meaning of `text` typed at `step`, whose buttons are `options` (in the order shown)."""
+        if text.strip().startswith("/"):
+            name = slash.get(text.strip()[1:].split()[0].split("@")[0].lower() if text.strip()[1:] else "", "")
+            return Understood({"ulang": "restart", "start": "restart", "kembali": "back",
+                               "bantuan": "help"}.get(name, "unclear"))
+        if normalise.simplify(text) == "?":
+            return Understood("help")
+        tokens = self.tokens(text)
+        if not tokens:
+            return Understood("unclear")
+        said = " ".join(tokens)
+        core = [t for t in tokens if t not in self.filler]
+        core_text = " ".join(core)
+        command = self._command(core_text, len(core), options, said, step)
+        if command:
+            return Understood(command)
+        asks = text.rstrip().endswith("?") or tokens[0] in self.starts or "gimana" in tokens or "apa" in tokens
+        if any(self.has(said, m) for m in self.meta) and (asks or len(core) <= 6):
+            return Understood("help")
+        if asks and any(t in self.marketing for t in tokens):
+            return Understood("question")
+        answer = self._answer(step, options, said, text)
+        if answer is not None:
+            return answer
+        if any(self.has(said, d) for d in self.dont_know):
+            return Understood("answer", step.on_help) if step.on_help else Understood("help")
+        if asks:
+            return Understood("question")
+        return Understood("unclear")
+
+    def _command(self, core: str, size: int, options: Sequence[Option], said: str, step: Step) -> str | None:
+        if size == 0:
+            return None
+        if self._option_phrases(options, said):
+            return None   # the option wins: "biar pelanggan balik lagi" answers, it does not go back
+        if core in self.commands["back"]:
+            return "back"
+        if size <= SHORT_REPLY + 2 and any(self.has(core, p) for p in self.commands["restart"]):
+            return "restart"
+        if step.skip and core in self.commands["skip"]:
+            return "skip"
+        return None
+
+    def _answer(self, step: Step, options: Sequence[Option], said: str, raw: str) -> Understood | None:
+        if step.id == "produk":
+            sector = self.sector(said)
+            if self._only_unclear(said) or (sector == "lainnya" and any(self.has(said, d) for d in self.dont_know)):
+                return None   # nothing said yet, or "I sell all sorts, can't name it": help, not "lainnya"
+            return Understood("answer", sector)
+        if step.id == "nilai":
+            tags = self.value_tags(said)
+            return Understood("answer", tags) if tags else None
+        if not options:
+            return None
+        values = [o.value for o in options]
+        part = self._after_contrast(said)
+        for text in ((part, said) if part != said else (said,)):
+            found = self._choice(step, options, values, text, raw)
+            if found is not None:
+                return found
+        return None
+
+    def _choice(self, step: Step, options: Sequence[Option], values: list[str], said: str,
+                raw: str) -> Understood | None:
+        words = said.split()
+        if "saran" in values and any(self.has(said, a) for a in self.accept):
+            return Understood("answer", "saran")
+        if "keduanya" in values and any(self.has(said, b) for b in self.both):
+            return Understood("answer", "keduanya")
+        amount = self.amount(step.id, raw)
+        if amount is not None:
+            return Understood("answer", amount)
+        matched = self._option_phrases(options, said)
+        if "keduanya" in values and len({v for v in matched if v != "keduanya"}) >= 2:
+            return Understood("answer", "keduanya")
+        if matched:
+            ranked = sorted(matched.items(), key=lambda kv: -kv[1])
+            best, length = ranked[0]
+            if self._negated(said, best, options) and len(values) == 2:
+                best = next(v for v in values if v != best)
+            elif len(ranked) > 1 and (ranked[1][1] == length or set(words) & self.either):
+                return Understood("unclear", None, (best, ranked[1][0]))   # "A atau B": ask back with both
+            return Understood("answer", best)
+        if len(words) <= SHORT_REPLY:
+            for phrase, n in self.ordinals.items():
+                if self.has(said, phrase) and -len(values) <= n <= len(values) and n:
+                    return Understood("answer", values[n - 1] if n > 0 else values[n])
+        names = {name: o.value for o in options for name in self._names(o)}
+        typo = process.extractOne(said, list(names), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        return Understood("answer", names[typo[0]]) if typo else None
+
+    def _names(self, option: Option) -> list[str]:
+        return self.phrases([option.label, option.value.replace("-", " "), *option.aliases])
+
+    def _option_phrases(self, options: Sequence[Option], said: str) -> dict[str, int]:
+        """Option value -> length of its longest name found in the reply."""
+        found: dict[str, int] = {}
+        for o in options:
+            for name in self._names(o):
+                if len(name) > 1 and self.has(said, name):
+                    found[o.value] = max(found.get(o.value, 0), len(name))
+        return found
+
+    def _negated(self, said: str, value: str, options: Sequence[Option]) -> bool:
+        option = next(o for o in options if o.value == value)
+        words = said.split()
+        for name in self._names(option):
+            first = name.split()[0]
+            for i, word in enumerate(words):
+                if word == first and any(w in self.negations for w in words[max(0, i - 2):i]):
+                    return True
+        return False
+
+    def _after_contrast(self, said: str) -> str:
+        words = said.split()
+        cut = max((i for i, w in enumerate(words) if w in self.contrast), default=-1)
+        return " ".join(words[cut + 1:]) if 0 <= cut < len(words) - 1 else said
+
+    def _only_unclear(self, said: str) -> bool:
+        return said in self.unclear or all(w in self.unclear or w in self.filler for w in said.split())
+
+    # ---- values of the text steps and the counted ones
+
+    def sector(self, said: str) -> str:
+        scores: dict[str, tuple[int, int]] = {}
+        for order, (sector, phrases) in enumerate(self.sectors.items()):
+            hits = [p for p in phrases if self.has(said, p)]
+            strong = [p for p in hits if p not in self.weak_sector]
+            if hits:
+                scores[sector] = (len(strong), -order)
+        return max(scores, key=scores.get) if scores else "lainnya"
+
+    def value_tags(self, said: str) -> list[str]:
+        return [tag for tag, phrases in self.values.items() if any(self.has(said, p) for p in phrases)]
+
+    def amount(self, step_id: str, text: str) -> str | None:
+        """The option a number means at a counted step ("sehari 40an" customers is many a month)."""
+        rule = self.words["numbers"].get(step_id)
+        if not rule:
+            return None
+        value = self.number(text)
+        if value is None:
+            return None
+        if rule["unit"] == "customers":
+            per = [self.words["per_month"][w] for w in self.tokens(text) if w in self.words["per_month"]]
+            value *= per[0] if per else 1
+        return rule["above"] if value >= rule["split"] else rule["below"]
+
+    def number(self, text: str) -> float | None:
+        """The first amount written in digits ("1,5jt", "200rb", "30an") or in words ("seratusan ribu")."""
+        multipliers = self.words["multipliers"]
+        found = NUMBER.search(text.lower())
+        if found:
+            digits, unit = found.group(1), found.group(3) or ""
+            return float(digits.replace(".", "").replace(",", ".")) * multipliers.get(unit, 1)
+        spoken = self.words["number_words"]
+        total, current, seen = 0.0, 0.0, False
+        for word in self.tokens(text):
+            n = spoken.get(word, spoken.get(word[:-2]) if word.endswith("an") else None)
+            if n is None:
+                continue
+            seen = True
+            if word.startswith(("puluh", "ratus", "ribu", "juta")) and word not in ("puluhan", "ratusan", "ribuan"):
+                current = max(current, 1) * n
+                if n >= 1000:
+                    total, current = total + current, 0.0
+            else:
+                current += n
+        return total + current if seen else None

@@ -1,0 +1,81 @@
+"""Typed replies at each question, as owners write them: the intent and the value the coach reads."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# (step, what the owner typed, intent, value): phrasing from owners' chats, not the dev set's lines
+CASES = [
+    ("segmen", "ga tau deh", "answer", "belum-tahu"),          # at segmen, "don't know" picks the quiz
+    ("kuis_jumlah", "ga tau deh", "help", None),
+    ("segmen", "yang kedua aja", "answer", "ceruk"),
+    ("segmen", "yg pertama", "answer", "massal"),
+    ("segmen", "nomor 3", "answer", "tersegmentasi"),
+    ("sarana_saluran", "yang terakhir", "answer", "keduanya"),
+    ("segmen", "mundur", "back", None),
+    ("motivasi", "balik", "back", None),
+    ("nilai", "mundur dulu", "back", None),
+    ("motivasi", "ulang dari awal", "restart", None),
+    ("motivasi", "biar pelanggan balik lagi", "answer", "retensi"),   # the option wins over "back"
+    ("motivasi", "biar pelanggan ga pindah ke toko lain", "answer", "retensi"),
+    ("sarana_saluran", "online sama offline dua2nya", "answer", "keduanya"),
+    ("sarana_saluran", "lewat WA dan datang langsung", "answer", "keduanya"),
+    ("sarana_saluran", "di pasar, lapak sendiri", "answer", "offline"),
+    ("hubungan", "terserah", "answer", "saran"),
+    ("hubungan", "ikut saran aja", "answer", "saran"),
+    ("hubungan", "kagak ngerti maksudnya", "help", None),
+    # numbers: customers a month (split at 50), rupiah a purchase (split at 100 ribu)
+    ("sarana_jumlah", "sekitar 30 orang sebulan", "answer", "sedikit"),
+    ("kuis_jumlah", "30an orang", "answer", "sedikit"),
+    ("sarana_jumlah", "paling 40 sebulan", "answer", "sedikit"),
+    ("sarana_jumlah", "sehari aja 40an", "answer", "banyak"),
+    ("sarana_jumlah", "seminggu 20an orang", "answer", "banyak"),
+    ("sarana_nilai", "200rb", "answer", "besar"),
+    ("sarana_nilai", "1,5jt", "answer", "besar"),
+    ("sarana_nilai", "seratusan ribu", "answer", "besar"),
+    ("sarana_nilai", "500 ribuan", "answer", "besar"),
+    ("sarana_nilai", "sekali beli 25 ribu", "answer", "kecil"),
+    # negation and hedges
+    ("sarana_nilai", "ga gede sih", "answer", "kecil"),
+    ("sarana_jumlah", "ga banyak sih", "answer", "sedikit"),
+    ("kuis_jumlah", "kayaknya rame", "answer", "banyak"),
+    ("sarana_waktu", "ada 2 karyawan", "answer", "cukup"),
+    # sectors and values, regional words
+    ("produk", "aye jualan nasi uduk ama gorengan", "answer", "kuliner"),
+    ("produk", "servis ac sama kulkas", "answer", "jasa-harian"),
+    ("produk", "bikin souvenir nikahan dari kayu", "answer", "kerajinan"),
+    ("produk", "jual sayur hidroponik", "answer", "pertanian"),
+    ("produk", "les privat matematika", "answer", "jasa-profesional"),
+    ("nilai", "wong kene senengane sing murah lan cepet", "answer", ["hemat", "cepat"]),
+    ("segmen", "piye yo, bedane opo", "help", None),
+    ("motivasi", "kumaha carana meh loba nu meuli?", "question", None),
+    ("nilai", "lewati", "skip", None),
+    ("segmen", "é", "unclear", None),
+]
+
+
+@pytest.mark.parametrize(("step", "text", "intent", "value"), CASES)
+def test_a_typed_reply_is_read_as_the_owner_meant_it(coach, step, text, intent, value):
+    read = coach.understand(step, text)
+    assert (read.intent, read.value) == (intent, value)
+
+
+def test_torn_between_two_options_offers_both(coach):
+    read = coach.understand("sarana_nilai", "murah tapi mahal")
+    assert read.intent in ("answer", "unclear")
+    torn = coach.understand("kuis_kebutuhan", "sama atau beda jauh")
+    assert torn.intent == "unclear" and set(torn.alternatives) == {"mirip", "sangat-beda"}
+
+
+def test_understand_json_answers_line_for_line():
+    lines = [{"step": "segmen", "text": "yg kedua"}, {"step": "tidak-ada", "text": "x"},
+             {"step": "sarana_nilai", "text": "200rb"}]
+    done = subprocess.run([sys.executable, "-m", "bot", "understand", "--json"], text=True, capture_output=True,
+                          input="".join(json.dumps(line) + "\n" for line in lines), timeout=60)
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and len(out) == 3
+    assert out[0] == {"intent": "answer", "value": "ceruk"} and out[2]["value"] == "besar"
+    assert out[1]["intent"] == "unclear" and "error" in out[1]
