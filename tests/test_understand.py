@@ -79,3 +79,38 @@ def test_understand_json_answers_line_for_line():
     assert done.returncode == 0 and len(out) == 3
     assert out[0] == {"intent": "answer", "value": "ceruk"} and out[2]["value"] == "besar"
     assert out[1]["intent"] == "unclear" and "error" in out[1]
+
+
+# The chat walked with typed words only, as an owner on a phone would: (typed, the step it leads to)
+TYPED_WALK = [("Warung Bu Sri", "produk"), ("nasi pecel", "segmen"), ("ga tau deh", "kuis_jumlah"),
+              ("sekitar 30 orang sebulan", "kuis_kebutuhan"), ("mundur", "kuis_jumlah"),
+              ("30an orang", "kuis_kebutuhan"), ("hampir sama semua", "kuis_saling"), ("ga", "nilai"),
+              ("murah dan halal, belinya pagi", "sarana_nilai"), ("ga gede sih", "sarana_waktu"),
+              ("sendirian", "sarana_saluran"), ("online sama offline dua2nya", "hubungan"),
+              ("terserah", "motivasi"), ("biar pelanggan ga pindah ke toko lain", "taktik"),
+              ("1", "taktik"), ("selesai", "selesai")]
+
+
+def test_the_whole_flow_typed_without_a_button(service):
+    from bot.core.model import Start, Text
+    from tests.collecting import handle
+
+    handle(service, 5, 5, Start())
+    for typed, step in TYPED_WALK:
+        replies = handle(service, 5, 5, Text(typed))
+        assert service.storage.load(5).step == step, (typed, [r.text[:80] for r in replies])
+        assert not any("belum menangkap" in r.text for r in replies), typed
+    answers = service.storage.load(5).answers
+    assert (answers["kuis_jumlah"], answers["sarana_nilai"], answers["sarana_saluran"], answers["motivasi"]) == \
+        ("sedikit", "kecil", "keduanya", "retensi")
+
+
+def test_torn_between_two_options_the_coach_asks_back_with_both(service):
+    from bot.core.model import Start, Text
+    from tests.collecting import handle
+
+    for line in ["/start", "Warung Bu Sri", "nasi pecel", "ga tau deh", "30an orang"]:
+        handle(service, 6, 6, Start() if line == "/start" else Text(line))
+    replies = handle(service, 6, 6, Text("sama atau beda jauh"))
+    assert "atau" in replies[0].text and "Maaf" not in replies[0].text
+    assert service.storage.load(6).step == "kuis_kebutuhan"

@@ -4,8 +4,6 @@ from __future__ import annotations
 import copy
 from typing import Callable, Mapping
 
-from rapidfuzz import fuzz, process
-
 from ..advice.knowledge import FITS_VALUES, MOTIVATIONS, KnowledgeBase
 from ..advice.lookup import Hit, Lookup
 from ..advice.recommend import Profile, Recommendation, tactics
@@ -17,7 +15,6 @@ from .model import (Action, Answered, CheckinDue, Command, LookedUp, Outcome, Pr
                     Text, WentBack)
 
 QUERY_LIMIT = 300
-OPTION_CUTOFF = 80            # rapidfuzz ratio needed to take free text as one of the buttons
 TACTICS_SHOWN = 3             # cards per screen: each has steps and an example, phones scroll slowly
 CONFIDENT_LOOKUP = 2.0        # a lookup score that lets a question interrupt a free-text answer
 
@@ -133,14 +130,15 @@ class Coach:
         hook = self.hooks.get(s.step)
         if hook and hook.answer:   # the tactic pick and the finished plan answer in their own way
             return hook.answer(self, out, raw, from_button)
-        if not from_button and self.looks_like_question(raw) and self.search(out, raw, quiet=True):
-            return self.ask(out)
         options = self.options(s)
-        value = raw if from_button else self.match(raw, options)
+        value = raw
+        if not from_button:
+            read = self.understand(s.step, raw, s)
+            if read.intent != "answer":
+                return self._not_an_answer(out, raw, read)
+            value = read.value
         chosen = next((o for o in options if o.value == value), None)
         if chosen is None:
-            if not from_button and self.search(out, raw, quiet=True):
-                return self.ask(out)
             out.replies.append(Reply("not_understood.j2", {"text": raw[:200]}))
             return self.ask(out)
         if chosen.goto:   # an option that only steers ("belum tahu" -> the segment quiz)
@@ -151,6 +149,26 @@ class Coach:
         if hook and hook.stored:
             hook.stored(self, out, value)
         self.advance(out)
+
+    def _not_an_answer(self, out: Outcome, raw: str, read: Understood) -> None:
+        """A typed reply that does not answer the question: go back, start over, explain, look it up,
+        or say so (naming the two options it was torn between)."""
+        s = out.session
+        if read.intent == "back":
+            return self.back(out)
+        if read.intent == "restart":
+            return commands.run(self, out, "ulang", "", out.action)
+        if read.intent == "skip":
+            return self._skip(out)
+        if read.intent == "help":
+            out.replies.append(screens.help_reply(self, s))
+            return self.ask(out)
+        if self.search(out, raw, quiet=True):   # a question, or words a card answers
+            return self.ask(out)
+        labels = {o.value: o.label for o in self.options(s)}
+        torn = [labels[v] for v in read.alternatives if v in labels]
+        out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
+        return self.ask(out)
 
     def advance(self, out: Outcome) -> None:
         s = out.session
@@ -168,24 +186,6 @@ class Coach:
             s.step = s.history.pop()
             out.events.append(WentBack(s.step))
         self.ask(out)
-
-    def match(self, raw: str, options: tuple[Option, ...]) -> str | None:
-        """The option free text means: its number, a name or alias, a close typo, or one alias inside."""
-        simple = simplify(raw)
-        if simple.isdigit() and 1 <= int(simple) <= len(options):
-            return options[int(simple) - 1].value
-        choices: dict[str, str] = {}
-        for o in options:
-            for name in (o.label, o.value.replace("-", " "), *o.aliases):
-                choices.setdefault(simplify(name), o.value)
-        if simple in choices:
-            return choices[simple]
-        match = process.extractOne(simple, list(choices), scorer=fuzz.ratio, score_cutoff=OPTION_CUTOFF)
-        if match:
-            return choices[match[0]]
-        padded = f" {simple} "
-        inside = {value for name, value in choices.items() if len(name) > 2 and f" {name} " in padded}
-        return inside.pop() if len(inside) == 1 else None
 
     def understand(self, step_id: str, text: str, session: Session | None = None) -> Understood:
         """What `text` typed at `step_id` means, read against the buttons the owner sees there."""

@@ -142,6 +142,8 @@ class Reader:
     def _choice(self, step: Step, options: Sequence[Option], values: list[str], said: str,
                 raw: str) -> Understood | None:
         words = said.split()
+        if said.isdigit() and 1 <= int(said) <= len(values):   # a button's number, typed
+            return Understood("answer", values[int(said) - 1])
         if "saran" in values and any(self.has(said, a) for a in self.accept):
             return Understood("answer", "saran")
         if "keduanya" in values and any(self.has(said, b) for b in self.both):
@@ -220,6 +222,8 @@ class Reader:
         value = self.number(text)
         if value is None:
             return None
+        if rule["unit"] == "rupiah" and value < 1000:   # "sekitar 40" at a price means 40 ribu
+            value *= 1000
         if rule["unit"] == "customers":
             per = [self.words["per_month"][w] for w in self.tokens(text) if w in self.words["per_month"]]
             value *= per[0] if per else 1
