@@ -390,6 +390,28 @@ def report(results: list[Result], queries: int, kinds: dict[str, int]) -> None:
         print("\nAll measured targets met.")
 
 
+UNDERSTAND_P99_MS = 2.0
+
+
+def understanding(queries: Sequence[str], rounds: int = 3) -> None:
+    """p50/p99 of the understanding step (bot/core/understand.py) over every step and the same texts."""
+    from bot.core.engine import Coach
+    coach = Coach(load())
+    steps = [step.id for step in coach.flow.steps.values() if step.kind in ("choice", "text")]
+    texts = [q[:120] for q in queries]
+    samples: list[int] = []
+    for _ in range(rounds):
+        for i, text in enumerate(texts):
+            step = steps[i % len(steps)]
+            started = time.perf_counter_ns()
+            coach.understand(step, text)
+            samples.append(time.perf_counter_ns() - started)
+    p50, p99, _ = quantiles(samples)
+    print(f"\nUnderstanding step: {len(samples)} readings over {len(steps)} steps; p50 {p50:.3f} ms, "
+          f"p99 {p99:.3f} ms")
+    print(f"  p99 <= {UNDERSTAND_P99_MS:g} ms: {p99:.3f} ms  {'PASS' if p99 <= UNDERSTAND_P99_MS else 'MISS'}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer queries, only 1x and 10x")
@@ -422,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         last = (result, entries)
         del lookup
     report(results, len(queries), kinds)
+    understanding(queries)
     if args.profile and last is not None:
         profile_slowest(last[0], last[1], kb.lexicon, queries, args.seed)
     print(f"\nTotal run time {time.perf_counter() - started:.1f} s")

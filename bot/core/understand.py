@@ -55,6 +55,7 @@ class Reader:
         self.sectors = {sector: self.phrases(items) for sector, items in w["sectors"].items()}
         self.weak_sector = set(self.phrases(w["weak_sector_words"]))
         self.values = {tag: self.phrases(items) for tag, items in w["values"].items()}
+        self._known_names: dict[Option, list[str]] = {}
 
     # ---- words
 
@@ -171,7 +172,12 @@ class Reader:
         return Understood("answer", names[typo[0]]) if typo else None
 
     def _names(self, option: Option) -> list[str]:
-        return self.phrases([option.label, option.value.replace("-", " "), *option.aliases])
+        """The option's label, value and aliases in standard form (kept: options repeat on every reply)."""
+        names = self._known_names.get(option)
+        if names is None:
+            names = self._known_names[option] = self.phrases([option.label, option.value.replace("-", " "),
+                                                              *option.aliases])
+        return names
 
     def _option_phrases(self, options: Sequence[Option], said: str) -> dict[str, int]:
         """Option value -> length of its longest name found in the reply."""
