@@ -163,10 +163,10 @@ class Coach:
         if read.intent == "help":
             out.replies.append(screens.help_reply(self, s))
             return self.ask(out)
-        if self.search(out, raw, quiet=True):   # a question, or words a card answers
-            return self.ask(out)
         labels = {o.value: o.label for o in self.options(s)}
         torn = [labels[v] for v in read.alternatives if v in labels]
+        if not torn and self.search(out, raw, quiet=True):   # a question, or words a card answers
+            return self.ask(out)
         out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
         return self.ask(out)
 
