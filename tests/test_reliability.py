@@ -77,8 +77,6 @@ def test_sweeps_back_off_while_the_database_refuses_writes(service):
     channel = CollectingChannel()
     handle(service, OWNER, OWNER, Start(), channel=channel)
     asyncio.run(service.outbox.sweep(channel))
-    refuse_writes(service.storage)
-    service.storage.db.execute("PRAGMA query_only=0")
     service.storage.db.execute("UPDATE outbox SET claimed_by = NULL")   # a leftover to take over ...
     refuse_writes(service.storage)                                      # ... which cannot be written now
     service.outbox._took_over = False
@@ -95,10 +93,9 @@ def test_sweeps_back_off_while_the_database_refuses_writes(service):
 SECRETS = ["Warung Zebrakopi", "kopi zebrasusu", "pelanggan zebrahalal", "Zulaikha", "zebratanya"]
 
 
-def test_after_hapusdata_nothing_of_the_owner_is_left_in_any_database_file(tmp_path):
-    from tests.conftest import Coach, load
+def test_after_hapusdata_nothing_of_the_owner_is_left_in_any_database_file(tmp_path, coach):
     storage = Storage(tmp_path / "coach.db")
-    service = CoachService(Coach(load()), storage)
+    service = CoachService(coach, storage)
     for action in [Start(), Text(SECRETS[0]), Text(SECRETS[1]), Text("kelompok khusus"), Text(SECRETS[2]),
                    Command("cari", SECRETS[4])]:
         handle(service, OWNER, OWNER, action, first_name=SECRETS[3])
@@ -135,11 +132,13 @@ def test_a_reply_queued_by_one_process_is_sent_by_no_other(tmp_path, coach):
     db = tmp_path / "coach.db"
     first = CoachService(coach, Storage(db))
     handle(first, OWNER, OWNER, Start())
+    queued = first.storage.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
     second = Storage(db)
-    assert second.pending() == []                        # not its claim
+    assert queued and second.pending() == []             # not its claim
     first.storage.close()                                # the first process is gone ...
-    assert second.claim_outbox() == len(Storage(db).db.execute("SELECT id FROM outbox").fetchall())
+    assert second.claim_outbox() == queued
     assert second.pending(OWNER) and second.claim_outbox() == 0   # ... its successor took all, once
+    second.close()
 
 
 # ---- files the coach refuses to start on

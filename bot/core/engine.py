@@ -133,7 +133,7 @@ class Coach:
         options = self.options(s)
         value = raw
         if not from_button:
-            read = self.understand(s.step, raw, s)
+            read = self.understand(s.step, raw, options)
             if read.intent != "answer":
                 return self._not_an_answer(out, raw, read)
             value = read.value
@@ -187,10 +187,12 @@ class Coach:
             out.events.append(WentBack(s.step))
         self.ask(out)
 
-    def understand(self, step_id: str, text: str, session: Session | None = None) -> Understood:
-        """What `text` typed at `step_id` means, read against the buttons the owner sees there."""
-        s = session or Session(step=step_id)
-        return self.reader.read(self.flow.steps[step_id], self.options(s), text, self.flow.commands)
+    def understand(self, step_id: str, text: str, options: tuple[Option, ...] | None = None) -> Understood:
+        """What `text` typed at `step_id` means, read against the buttons the owner sees there
+        (`options`, else the step's buttons for someone who has not answered yet)."""
+        if options is None:
+            options = self.options(Session(step=step_id))
+        return self.reader.read(self.flow.steps[step_id], options, text, self.flow.commands)
 
     def looks_like_question(self, text: str) -> bool:
         return text.rstrip().endswith("?") or simplify(text).startswith(self.flow.question_words)
