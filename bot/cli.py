@@ -9,6 +9,7 @@ import sys
 
 from .advice.knowledge import KnowledgeError, load
 from .config import Settings
+from .core import questions
 from .storage.guard import Refused
 from .text.render import rich_text, to_plain
 
@@ -16,6 +17,11 @@ from .text.render import rich_text, to_plain
 def _coach():
     from .core.engine import Coach
     return Coach(load())
+
+
+def _found_json(found) -> list[dict]:
+    """The cards the owner would see, best first; "sure": false when they are offered as a guess."""
+    return [{**hit.as_json(), "sure": found.sure} for hit in found.hits]
 
 
 def cmd_cari(args: argparse.Namespace) -> int:
@@ -29,12 +35,11 @@ def cmd_cari(args: argparse.Namespace) -> int:
         return 2
     if queries is None:   # one query a line on stdin, one JSON array a line on stdout
         for line in sys.stdin:
-            hits = coach.lookup.search(line.strip())
-            print(json.dumps([h.as_json() for h in hits], ensure_ascii=False), flush=True)
+            print(json.dumps(_found_json(coach.lookup.find(line.strip())), ensure_ascii=False), flush=True)
         return 0
-    hits, reply = coach.search_reply(queries[0])
+    found, reply = questions.reply_outside(coach, queries[0])
     if args.json:
-        print(json.dumps([h.as_json() for h in hits], ensure_ascii=False))
+        print(json.dumps(_found_json(found), ensure_ascii=False))
     else:
         print(to_plain(rich_text(reply.template, **reply.context)))
     return 0

@@ -57,7 +57,8 @@ def test_lookups_events_and_plans_are_logged(service):
 def test_migrations_apply_once(storage):
     migrations.apply(storage.db)
     applied = [m.name for m in migrations.applied(storage.db)]
-    assert applied == ["m001_initial", "m002_checkins", "m003_group_messages", "m004_reliability"]
+    assert applied == ["m001_initial", "m002_checkins", "m003_group_messages", "m004_reliability",
+                       "m005_off_topic"]
     assert storage.integrity_ok()
 
 

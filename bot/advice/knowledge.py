@@ -10,6 +10,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from . import offtopic
+
 CATEGORIES = ("segmen", "hubungan", "akuisisi", "retensi", "ekspansi", "prinsip")
 MOTIVATIONS = ("akuisisi", "retensi", "ekspansi")
 SEGMENTS = ("massal", "ceruk", "tersegmentasi", "terdiversifikasi", "multi-sisi")
@@ -76,6 +78,7 @@ class Lexicon:
     """How owners write: casual forms (one or more words) -> standard words, plus ignored words."""
     replacements: Mapping[str, str]
     stopwords: frozenset[str]
+    question_words: frozenset[str] = frozenset()   # mark the clause that asks, in a long message
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     lexicon: Lexicon
     texts: Mapping[str, Any]  # profil.yaml: phrases the recommender shows to owners
+    off_topics: offtopic.OffTopics = offtopic.OffTopics()   # luar-topik.yaml
     by_id: Mapping[str, Entry] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -250,10 +254,15 @@ def _lexicon(path: Path, problems: list[str]) -> Lexicon:
         problems.append(f"{path}: bagian 'abaikan' harus berupa daftar kata")
     else:
         stopwords = {str(w).lower().strip() for w in ignore if str(w).strip()}
-    unknown = sorted(set(data) - set(LEXICON_SECTIONS) - {"abaikan"})
+    asking = data.get("tanya") or []
+    if not isinstance(asking, list):
+        problems.append(f"{path}: bagian 'tanya' harus berupa daftar kata")
+        asking = []
+    unknown = sorted(set(data) - set(LEXICON_SECTIONS) - {"abaikan", "tanya"})
     if unknown:
         problems.append(f"{path}: bagian tidak dikenal: {', '.join(map(str, unknown))}")
-    return Lexicon(MappingProxyType(replacements), frozenset(stopwords))
+    return Lexicon(MappingProxyType(replacements), frozenset(stopwords),
+                   frozenset(str(w).lower().strip() for w in asking))
 
 
 def load(directory: str | Path | None = None) -> KnowledgeBase:
@@ -265,6 +274,7 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
     sources = _sources(root / "sources.yaml", problems)
     lexicon = _lexicon(root / "lexicon.yaml", problems)
     texts = _read_yaml(root / "profil.yaml", problems) or {}
+    off_topics = offtopic.load(root / "luar-topik.yaml", _read_yaml, problems)
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     for category in CATEGORIES:
@@ -282,4 +292,5 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
         problems.append(f"{path}: folder '{path.parent.name}' bukan kategori; pilihan: {', '.join(CATEGORIES)}")
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries=tuple(entries), lexicon=lexicon, texts=MappingProxyType(texts))
+    return KnowledgeBase(entries=tuple(entries), lexicon=lexicon, texts=MappingProxyType(texts),
+                         off_topics=off_topics)

@@ -1,8 +1,9 @@
-"""Quick lookup: rank knowledge entries for a casual Indonesian question, or answer nothing (pure)."""
+"""Quick lookup: rank knowledge entries for a casual Indonesian question, offer them when unsure, or say it is off-topic (pure)."""
 from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +14,7 @@ from rapidfuzz.distance import OSA
 
 from ..text.normalise import Normaliser
 from .knowledge import Entry, Lexicon
+from .offtopic import OffTopic, OffTopics
 
 # How much a match in each field counts: owners' words live in keywords and titles;
 # examples tell stories about warung and kue that must not pull unrelated queries in.
@@ -34,6 +36,15 @@ UNKNOWN_OTHER = 0.5
 STRONG_FIELDS = frozenset({"title", "keywords", "summary", "steps"})
 RELATIVE_CUTOFF = 0.3      # further hits must score at least this share of the best one
 MAX_QUERY_CHARS = 500      # owners' questions are short; bound the work per query
+# Below the sure bar the best cards are still offered as buttons ("Maksud Anda salah satu ini?")
+# when the knowledge speaks of at least UNSURE_COVERAGE of the question and the best hit reaches
+# UNSURE_SHARE of the sure bar: an empty "Maaf" helps no one when a card did score.
+UNSURE_COVERAGE = 0.3
+UNSURE_SHARE = 0.5
+# In a long message the clause that asks ("gimana caranya biar pembeli tetap milih saya?") says
+# what the owner wants; the backstory before it weighs this much.
+BACKSTORY_WEIGHT = 0.5
+CLAUSES = re.compile(r"[.,;:!?\n]+|\s(?:tapi|tp|padahal|terus|trus|trs)\s")
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,14 @@ class Hit:
     def as_json(self) -> dict:
         return {"id": self.id, "category": self.category, "title": self.title,
                 "score": round(self.score, 3), "summary": self.entry.summary}
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a question found: cards (sure, or offered when unsure), an off-topic answer, or nothing."""
+    hits: tuple[Hit, ...] = ()
+    sure: bool = False
+    topic: OffTopic | None = None
 
 
 def _entry_fields(entry: Entry) -> dict[str, list[str]]:
@@ -67,12 +86,19 @@ def _with_bigrams(terms: list[str]) -> list[str]:
 class Lookup:
     """An inverted index over the entries with BM25F ranking and typo-tolerant query words."""
 
-    def __init__(self, entries: Sequence[Entry], lexicon: Lexicon, min_score: float = MIN_SCORE,
+    def __init__(self, entries: Sequence[Entry], lexicon: Lexicon, off_topics: OffTopics = OffTopics(),
+                 same: dict[str, str] | None = None, min_score: float = MIN_SCORE,
                  min_coverage: float = MIN_COVERAGE):
+        """`same`: one written word -> its standard form (chat spelling, Javanese, Sundanese, Betawi),
+        the table the answer reader uses too, applied before the lexicon."""
         self.entries = tuple(entries)
         self.min_score = min_score
         self.min_coverage = min_coverage
-        self.normaliser = Normaliser(dict(lexicon.replacements), lexicon.stopwords)
+        self.normaliser = Normaliser(dict(lexicon.replacements), lexicon.stopwords, same or {})
+        self._asking = lexicon.question_words
+        self._topics = [(topic, f" {' '.join(terms)} ") for topic in off_topics.topics
+                        for terms in map(self.normaliser.terms, topic.phrases) if terms]
+        self._customer_words = [f" {' '.join(self.normaliser.terms(w))} " for w in off_topics.about_customers]
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         surface: set[str] = set(self.normaliser.known)
         strong_surface: set[str] = set()   # words of the fields that say what an entry is about
@@ -135,37 +161,75 @@ class Lookup:
             plausible = _slip(word, meant) or (len(word) >= 7 and edits == 1) or (len(word) >= 10 and edits == 2)
         return meant if plausible else word
 
-    def query_terms(self, query: str) -> tuple[list[str], float]:
-        """The query's terms (with bigrams) and the share of its words our knowledge speaks of."""
-        words = self.normaliser.words(query[:MAX_QUERY_CHARS])
-        words = [w if w in self._surface else self._correct(w) for w in words]
-        terms = list(dict.fromkeys(self.normaliser.stems(self.normaliser.expand(words))))
-        weights = [self._idf_unigram.get(t, self._max_idf) if t in self._strong
-                   else self._max_idf * (UNKNOWN_ROOT if t in self.normaliser.roots else UNKNOWN_OTHER)
-                   for t in terms]
-        known = sum(w for t, w in zip(terms, weights) if t in self._strong)
-        coverage = known / sum(weights) if terms else 0.0
-        return _with_bigrams(terms), coverage
+    def _clauses(self, query: str) -> list[tuple[list[str], float]]:
+        """The question's clauses as normalised words, each with its weight (see BACKSTORY_WEIGHT)."""
+        clauses = []
+        for match in re.finditer(r"[^.,;:!?\n]+[.,;:!?\n]*", query[:MAX_QUERY_CHARS]):
+            for part in CLAUSES.split(" " + match.group() + " "):
+                words = self.normaliser.words(part)
+                if words:
+                    asks = "?" in match.group() or any(w in self._asking for w in self.normaliser.expand(words))
+                    clauses.append((words, asks))
+        asking = sum(1 for _, asks in clauses if asks)
+        if asking == 0 or asking == len(clauses):
+            return [(words, 1.0) for words, _ in clauses]
+        return [(words, 1.0 if asks else BACKSTORY_WEIGHT) for words, asks in clauses]
 
-    def search(self, query: str, limit: int = 5) -> list[Hit]:
+    def query_terms(self, query: str) -> tuple[dict[str, float], float]:
+        """The query's terms (with bigrams) and their weights, and the share of its words our knowledge speaks of."""
+        weighted: dict[str, float] = {}
+        for words, weight in self._clauses(query):
+            words = [w if w in self._surface else self._correct(w) for w in words]
+            stems = self.normaliser.stems(self.normaliser.expand(words))
+            for term in _with_bigrams(stems):
+                weighted[term] = max(weighted.get(term, 0.0), weight)
+        unigrams = [t for t in weighted if " " not in t]
+        idf = [self._idf_unigram.get(t, self._max_idf) if t in self._strong
+               else self._max_idf * (UNKNOWN_ROOT if t in self.normaliser.roots else UNKNOWN_OTHER)
+               for t in unigrams]
+        known = sum(w * weighted[t] for t, w in zip(unigrams, idf) if t in self._strong)
+        total = sum(w * weighted[t] for t, w in zip(unigrams, idf))
+        return weighted, (known / total if total else 0.0)
+
+    def off_topic(self, weighted: dict[str, float]) -> OffTopic | None:
+        """The topic outside marketing the question is about, unless it also speaks of customers."""
+        if not self._topics:
+            return None
+        said = " " + " ".join(t for t in weighted if " " not in t) + " "
+        if any(w in said for w in self._customer_words):
+            return None
+        return next((topic for topic, phrase in self._topics if phrase in said or phrase.strip() in weighted), None)
+
+    def find(self, query: str, limit: int = 3) -> Found:
+        """The cards for a question, sure or offered, or the off-topic answer, or nothing."""
+        weighted, coverage = self.query_terms(query)
+        topic = self.off_topic(weighted)
+        if topic is not None:
+            return Found(topic=topic)
+        if coverage < min(self.min_coverage, UNSURE_COVERAGE):
+            return Found()
         scores: dict[int, float] = defaultdict(float)
-        terms, coverage = self.query_terms(query)
-        if coverage < self.min_coverage:
-            return []
-        for term in terms:
+        for term, weight in weighted.items():
             docs = self._postings.get(term)
             if not docs:
                 continue
-            idf = self._idf[term] * (BIGRAM_WEIGHT if " " in term else 1.0)
+            idf = self._idf[term] * weight * (BIGRAM_WEIGHT if " " in term else 1.0)
             for doc, saturated in docs.items():
                 scores[doc] += idf * saturated
         if not scores:
-            return []
+            return Found()
         ranked = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best = ranked[0][1]
         needed = self.min_score + SCORE_PER_MISSING * (1.0 - coverage)
-        if best < needed:
-            return []
-        floor = max(needed, best * RELATIVE_CUTOFF)
-        return [Hit(self.entries[d].id, self.entries[d].category, self.entries[d].title, s, self.entries[d])
-                for d, s in ranked[:limit] if s >= floor]
+        sure = coverage >= self.min_coverage and best >= needed
+        if not sure and (coverage < UNSURE_COVERAGE or best < max(self.min_score, needed * UNSURE_SHARE)):
+            return Found()
+        floor = max(needed, best * RELATIVE_CUTOFF) if sure else best * RELATIVE_CUTOFF
+        hits = tuple(Hit(self.entries[d].id, self.entries[d].category, self.entries[d].title, s, self.entries[d])
+                     for d, s in ranked[:limit] if s >= floor)
+        return Found(hits, sure)
+
+    def search(self, query: str, limit: int = 5) -> list[Hit]:
+        """Only the cards the lookup is sure of."""
+        found = self.find(query, limit)
+        return list(found.hits) if found.sure else []

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Callable
 
 from ..channels.base import Channel, Incoming, Message, OutFile, Outgoing
-from ..core import schedule
+from ..core import questions, schedule
 from ..core.engine import Coach
 from ..core.model import CheckinDue, Reply
 from ..storage import Storage
@@ -247,7 +247,7 @@ class CoachService:
 
     def inline(self, query: str) -> list[tuple[str, str, str, str]]:
         """(id, title, description, card rich text) for an inline query."""
-        cards = self.coach.inline_cards(query, self.storage.popular_tactics())
+        cards = questions.inline_cards(self.coach, query, self.storage.popular_tactics())
         folders = self.coach.flow.template_folders
         return [(c.context["entry"].id, c.context["entry"].title, c.context["entry"].summary,
                  rich_text(c.template, folders, **c.context)) for c in cards]

@@ -22,6 +22,11 @@ class FeedbackPayload:
 
 
 @dataclass(frozen=True)
+class CardPayload:
+    tactic: str          # one of the cards offered for a question the lookup was unsure of
+
+
+@dataclass(frozen=True)
 class CheckinPayload:
     tactic: str
     status: str          # a check-in status, or "tambah" (add the suggested tactic to the plan)
@@ -37,7 +42,7 @@ class CancelReminderPayload:
     due: int
 
 
-Payload = AnswerPayload | CommandPayload | FeedbackPayload | CheckinPayload | RemindPayload | CancelReminderPayload
+Payload = AnswerPayload | CommandPayload | FeedbackPayload | CardPayload | CheckinPayload | RemindPayload | CancelReminderPayload
 
 
 def answer(step: str, value: str) -> str:
@@ -50,6 +55,10 @@ def command(name: str) -> str:
 
 def feedback(tactic: str, useful: bool) -> str:
     return f"f:{tactic}:{int(useful)}"
+
+
+def card(tactic: str) -> str:
+    return f"d:{tactic}"
 
 
 def checkin(tactic: str, status: str) -> str:
@@ -74,6 +83,8 @@ def decode(data: str) -> Payload | None:
         return CommandPayload(rest[0])
     if prefix == "f" and len(rest) == 2 and rest[1] in ("0", "1"):
         return FeedbackPayload(rest[0], rest[1] == "1")
+    if prefix == "d" and len(rest) == 1 and rest[0]:
+        return CardPayload(rest[0])
     if prefix == "k" and len(rest) == 2:
         return CheckinPayload(rest[0], rest[1])
     if prefix == "r" and len(rest) == 1 and rest[0].isdigit():

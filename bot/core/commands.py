@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from . import callbacks, plan, screens
+from . import callbacks, plan, questions, screens
 from .model import Action, Button, Exported, Forgotten, Outcome, Paused, Reply, Restarted, Session, Started
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _pause(coach: Coach, out: Outcome, args: str, action: Action) -> None:
 
 def _search(coach: Coach, out: Outcome, args: str, action: Action) -> None:
     if args:
-        coach.search(out, args)
+        questions.answer(coach, out, args)
     else:
         out.replies.append(Reply("search_how.j2", {}))
     coach.ask_unless_paused(out)
@@ -161,7 +161,7 @@ def confirmed(coach: Coach, out: Outcome, simple: str) -> bool:
 def while_paused(coach: Coach, out: Outcome, text: str) -> None:
     """Paused: a question still gets its card; anything else resumes where the owner left off."""
     s = out.session
-    if coach.search(out, text, quiet=True):
+    if questions.answer(coach, out, text, quiet=True):
         out.replies.append(Reply("paused_hint.j2", {},
                                  ((Button(coach.flow.buttons["resume"], callbacks.command("start")),),)))
         return None

@@ -4,17 +4,16 @@ from __future__ import annotations
 import copy
 from typing import Callable, Mapping
 
-from ..advice.knowledge import FITS_VALUES, MOTIVATIONS, KnowledgeBase
-from ..advice.lookup import Hit, Lookup
+from ..advice.knowledge import FITS_VALUES, KnowledgeBase
+from ..advice.lookup import Lookup
 from ..advice.recommend import Profile, Recommendation, tactics
 from ..text.normalise import clean_text, simplify
-from . import callbacks, checkins, commands, hooks, screens
+from . import callbacks, checkins, commands, hooks, questions, screens
 from .flow import Flow, Option, Step
 from .understand import Reader, Understood
-from .model import (Action, Answered, CheckinDue, Command, LookedUp, Outcome, Press, Reply, Session, Start,
+from .model import (Action, Answered, CheckinDue, Command, Outcome, Press, Reply, Session, Start,
                     Text, WentBack)
 
-QUERY_LIMIT = 300
 TACTICS_SHOWN = 3             # cards per screen: each has steps and an example, phones scroll slowly
 CONFIDENT_LOOKUP = 2.0        # a lookup score that lets a question interrupt a free-text answer
 
@@ -29,9 +28,9 @@ class Coach:
     def __init__(self, kb: KnowledgeBase, flow: Flow | None = None, lookup: Lookup | None = None):
         self.kb = kb
         self.flow = flow or Flow.load()
-        self.lookup = lookup or Lookup(kb.entries, kb.lexicon)
-        self.hooks = hooks.HOOKS   # the steps with logic, by step id
         self.reader = Reader(self.flow.understand_words)
+        self.lookup = lookup or Lookup(kb.entries, kb.lexicon, kb.off_topics, self.reader.same)
+        self.hooks = hooks.HOOKS   # the steps with logic, by step id
         self._routes: Mapping[type, Callable[[Outcome, Action], None]] = {
             Start: lambda out, a: commands.run(self, out, "start", "", a),
             Command: lambda out, a: commands.run(self, out, self.flow.commands.get(a.name.lower(), ""),
@@ -44,6 +43,7 @@ class Coach:
             callbacks.AnswerPayload: self._press_answer,
             callbacks.CommandPayload: lambda out, p: commands.pressed(self, out, p.name),
             callbacks.FeedbackPayload: lambda out, p: checkins.rated(self, out, p),
+            callbacks.CardPayload: lambda out, p: questions.show_card(self, out, p.tactic),
             callbacks.CheckinPayload: lambda out, p: checkins.answered(self, out, p),
             callbacks.RemindPayload: lambda out, p: checkins.remind_pressed(self, out, p.days),
             callbacks.CancelReminderPayload: lambda out, p: checkins.cancel_pressed(self, out, p.due),
@@ -106,7 +106,7 @@ class Coach:
         s, step = out.session, self.step(out.session)
         if step.skip and simplify(text) in self.flow.skip_words:
             return self._skip(out)
-        if self.looks_like_question(text) and self.search(out, text, quiet=True, min_score=CONFIDENT_LOOKUP):
+        if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True, min_score=CONFIDENT_LOOKUP):
             return self.ask(out)
         limit = step.limit or len(text)
         if len(text) > limit and not step.clip:
@@ -165,7 +165,7 @@ class Coach:
             return self.ask(out)
         labels = {o.value: o.label for o in self.options(s)}
         torn = [labels[v] for v in read.alternatives if v in labels]
-        if not torn and self.search(out, raw, quiet=True):   # a question, or words a card answers
+        if not torn and questions.answer(self, out, raw, quiet=True):   # a question, or words a card answers
             return self.ask(out)
         out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
         return self.ask(out)
@@ -232,37 +232,3 @@ class Coach:
         planned = frozenset(item["id"] for item in s.plan)
         return tactics(self.kb, self.profile(a), a.get("motivasi") or "akuisisi", exclude=planned,
                        limit=TACTICS_SHOWN)
-
-    # ---- quick lookup
-
-    def search(self, out: Outcome, query: str, quiet: bool = False, min_score: float = 0.0) -> bool:
-        """Answer a question with the best cards; False (and, unless quiet, a 'not found') if none."""
-        query = query[:QUERY_LIMIT]
-        hits = self.lookup.search(query, limit=3)
-        if hits and hits[0].score < min_score:
-            hits = []
-        out.events.append(LookedUp(query, hits[0].id if hits else None, round(hits[0].score, 3) if hits else 0.0))
-        if hits:
-            out.replies.append(screens.card(self, hits))
-            return True
-        if not quiet:
-            out.replies.append(Reply("search_empty.j2", {"query": query}))
-        return False
-
-    def search_reply(self, query: str) -> tuple[list[Hit], Reply]:
-        """One lookup answer outside a conversation (`umkm-coach cari`)."""
-        hits = self.lookup.search(query[:QUERY_LIMIT], limit=3)
-        if hits:
-            return hits, screens.card(self, hits)
-        return hits, Reply("search_empty.j2", {"query": query[:QUERY_LIMIT]})
-
-    def inline_cards(self, query: str, popular: list[str], limit: int = 10) -> list[Reply]:
-        """Cards offered for `@bot query` in any chat; an empty query offers the most-used tactics."""
-        query = clean_text(query)[:QUERY_LIMIT]
-        if query:
-            entries = [hit.entry for hit in self.lookup.search(query, limit=limit)]
-        else:
-            ids = [i for i in popular if i in self.kb.by_id]
-            ids += [e.id for c in MOTIVATIONS for e in self.kb.in_category(c) if e.id not in ids]
-            entries = [self.kb.by_id[i] for i in ids[:limit]]
-        return [Reply("card.j2", {"entry": e, "others": []}) for e in entries]

@@ -11,7 +11,7 @@ from ..advice.knowledge import RELATIONSHIPS
 from ..advice.recommend import Recommendation, relationships
 from ..text.normalise import simplify
 from ..text.render import short_title
-from . import callbacks, plan, screens
+from . import callbacks, plan, questions, screens
 from .flow import Option
 from .model import Button, Outcome, Reply, Session
 
@@ -132,7 +132,7 @@ def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> N
     else:
         picks, done = _match_tactics(coach, raw, cards)
         if not picks and not done:
-            if coach.search(out, raw, quiet=True):
+            if questions.answer(coach, out, raw, quiet=True):
                 return coach.ask(out)
             out.replies.append(Reply("not_understood.j2", {"text": raw[:200]}))
             return coach.ask(out)

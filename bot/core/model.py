@@ -120,8 +120,9 @@ class Exported(Event):
 class LookedUp(Event):
     kind: ClassVar[str] = "lookup"
     query: str
-    best: str | None
+    best: str | None          # the card shown; None when nothing sure was found
     score: float
+    topic: str | None = None  # the off-topic answer given instead (luar-topik.yaml)
 
 
 @dataclass(frozen=True)

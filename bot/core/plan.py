@@ -5,7 +5,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..text.normalise import simplify
-from . import checkins, screens
+from . import checkins, questions, screens
 from .model import Outcome, Planned, Reply
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def answer_finished(coach: Coach, out: Outcome, raw: str, from_button: bool) -> 
     if match:
         weeks = match.group(2) in flow.week_words
         return checkins.set_reminder(coach, out, int(match.group(1)) * (7 if weeks else 1))
-    if coach.search(out, raw):
+    if questions.answer(coach, out, raw):
         return None
     if asks_reminder:
         out.replies.append(screens.reminders_reply(coach, s))

@@ -80,6 +80,12 @@ def card(coach: Coach, hits: list[Hit]) -> Reply:
     return Reply("card.j2", {"entry": entry, "others": [h.entry for h in hits[1:]]}, (feedback,))
 
 
+def offered_cards(coach: Coach, hits: list[Hit]) -> Reply:
+    """Unsure which card a question wants: the best few as buttons, one tap shows the card."""
+    rows = tuple((Button(short_title(h.title)[:60], callbacks.card(h.id)),) for h in hits)
+    return Reply("offered_cards.j2", {"entries": [h.entry for h in hits]}, rows)
+
+
 def finished_buttons(coach: Coach) -> Rows:
     b = coach.flow.buttons
     return ((Button(b["another_motivation"], callbacks.answer("selesai", "lagi")),),

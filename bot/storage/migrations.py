@@ -56,3 +56,9 @@ def m004_reliability(db: Database) -> None:
     db["outbox"].add_column("claimed_by", str)
     # Small facts about the database itself (the last write check, for /healthz and the start).
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m005_off_topic(db: Database) -> None:
+    # A question outside marketing (tax, permits...) answered honestly: which topic, for the stats.
+    db["lookups"].add_column("topic", str)

@@ -123,8 +123,8 @@ class Storage:
     def _record(self, owner_id: int, now: float, event: Event) -> None:
         """Lookups have a table of their own; plans and check-in answers also update the plans table."""
         if isinstance(event, LookedUp):
-            self.db.execute("INSERT INTO lookups (owner_id, ts, query, best_id, score) VALUES (?, ?, ?, ?, ?)",
-                            [owner_id, now, event.query, event.best, event.score])
+            self.db.execute("INSERT INTO lookups (owner_id, ts, query, best_id, score, topic) VALUES (?, ?, ?, ?, ?, ?)",
+                            [owner_id, now, event.query, event.best, event.score, event.topic])
             return
         if isinstance(event, Planned):
             for tactic_id in event.added:

@@ -78,7 +78,7 @@ def lookup_words(text: str) -> list[str]:
 class Normaliser:
     """The lookup's last stages: the lexicon's casual forms (longest phrase first), stopwords, stems."""
 
-    def __init__(self, replacements: dict[str, str], stopwords: frozenset[str]):
+    def __init__(self, replacements: dict[str, str], stopwords: frozenset[str], same: dict[str, str] | None = None):
         from Sastrawi.Stemmer.StemmerFactory import StemmerFactory   # loads its dictionary: only for the lookup
 
         self._replacements = {tuple(k.split()): tuple(v.split()) for k, v in replacements.items()}
@@ -88,9 +88,12 @@ class Normaliser:
         # Real Indonesian root words (cuaca, gitar, main) are never "typos" of our vocabulary.
         self.roots = frozenset(factory.get_words())
         self.stem = lru_cache(maxsize=65536)(self._stemmer.stem)
-        self.known: set[str] = {w for key in self._replacements for w in key} | set(self._stopwords)
+        self._same = {k: v.split() for k, v in (same or {}).items()}
+        self.known: set[str] = {w for key in self._replacements for w in key} | set(self._stopwords) | set(self._same)
 
-    words = staticmethod(lookup_words)
+    def words(self, text: str) -> list[str]:
+        """Words with chat, regional and misspelt forms in their standard form (the `same` table)."""
+        return [part for word in lookup_words(text) for part in self._same.get(word, (word,))]
 
     def expand(self, words: Sequence[str]) -> list[str]:
         """Apply the lexicon, longest phrase first."""
@@ -109,7 +112,8 @@ class Normaliser:
         return out
 
     def stems(self, words: Iterable[str]) -> list[str]:
-        return [self.stem(w) or w for w in words if w not in self._stopwords]
+        # Single letters carry no meaning once "e mail" has become "email" ("é" is not a question).
+        return [self.stem(w) or w for w in words if w not in self._stopwords and len(w) > 1]
 
     def terms(self, text: str) -> list[str]:
         return self.stems(self.expand(self.words(text)))

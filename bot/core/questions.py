@@ -1,0 +1,72 @@
+"""Quick questions: the sure card, the best few offered when unsure, the honest off-topic answer, or 'not found'."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..advice.knowledge import MOTIVATIONS
+from ..advice.lookup import Found, Hit
+from ..text.normalise import clean_text
+from . import screens
+from .model import LookedUp, Outcome, Reply
+
+if TYPE_CHECKING:
+    from .engine import Coach
+
+QUERY_LIMIT = 300
+
+
+def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_score: float = 0.0) -> bool:
+    """Answer a question; False (and, unless quiet, a 'not found') when nothing fits.
+
+    Quiet callers are reading a reply to a question of the flow: only a sure card or an off-topic
+    answer interrupts them, since offering guesses there would hide "I did not understand"."""
+    query = query[:QUERY_LIMIT]
+    found = coach.lookup.find(query, limit=3)
+    sure = found.sure and found.hits[0].score >= min_score
+    offer = not quiet and not found.sure and bool(found.hits)
+    out.events.append(LookedUp(query, found.hits[0].id if sure else None,
+                               round(found.hits[0].score, 3) if found.hits else 0.0,
+                               found.topic.id if found.topic else None))
+    reply = _reply(coach, query, found, sure, offer)
+    if reply is None:
+        return False
+    if reply.template != "search_empty.j2" or not quiet:
+        out.replies.append(reply)
+    return reply.template != "search_empty.j2"
+
+
+def reply_outside(coach: Coach, query: str) -> tuple[Found, Reply]:
+    """One answer outside a conversation (`umkm-coach cari`)."""
+    query = query[:QUERY_LIMIT]
+    found = coach.lookup.find(query, limit=3)
+    return found, _reply(coach, query, found, found.sure, not found.sure and bool(found.hits))
+
+
+def _reply(coach: Coach, query: str, found: Found, sure: bool, offer: bool) -> Reply:
+    if found.topic is not None:
+        return Reply("off_topic.j2", {"answer": found.topic.answer})
+    if sure:
+        return screens.card(coach, list(found.hits))
+    if offer:
+        return screens.offered_cards(coach, list(found.hits))
+    return Reply("search_empty.j2", {"query": query})
+
+
+def inline_cards(coach: Coach, query: str, popular: list[str], limit: int = 10) -> list[Reply]:
+    """Cards offered for `@bot query` in any chat; an empty query offers the most-used tactics."""
+    query = clean_text(query)[:QUERY_LIMIT]
+    if query:
+        entries = [hit.entry for hit in coach.lookup.search(query, limit=limit)]
+    else:
+        ids = [i for i in popular if i in coach.kb.by_id]
+        ids += [e.id for c in MOTIVATIONS for e in coach.kb.in_category(c) if e.id not in ids]
+        entries = [coach.kb.by_id[i] for i in ids[:limit]]
+    return [Reply("card.j2", {"entry": e, "others": []}) for e in entries]
+
+
+def show_card(coach: Coach, out: Outcome, tactic: str) -> None:
+    """One of the offered cards, tapped."""
+    entry = coach.kb.by_id.get(tactic)
+    if entry is None:   # a card removed from the knowledge since the offer
+        return coach.stale(out)
+    out.replies.append(screens.card(coach, [Hit(entry.id, entry.category, entry.title, 0.0, entry)]))
