@@ -89,7 +89,8 @@ def seeded(coach, tmp_path):
         for line in SCRIPT[:3]:
             handle(service, owner, owner, core_action(line))
     handle(service, 6, 6, Start())
-    for owner, query in [(4, "cara jualan di tiktok"), (5, "cara jualan di tiktok"), (6, "ramalan zodiak minggu ini")]:
+    for owner, query in [(4, "cara jualan di tiktok"), (5, "cara jualan di tiktok"), (6, "ramalan zodiak minggu ini"),
+                         (6, "pajak umkm bayarnya lewat mana")]:
         handle(service, owner, owner, Command("cari", query))
     handle(service, 2, 2, Press("f:retensi-pelanggan:1"))
     handle(service, 3, 3, Press("f:retensi-pelanggan:0"))
@@ -113,6 +114,7 @@ def test_statistics_on_a_seeded_database(seeded):
     assert result.top_questions[0] == ("gmn biar pelanggan balik lagi?", 3)
     assert ("cara jualan di tiktok", 2) in result.top_questions
     assert result.missed_questions == [("ramalan zodiak minggu ini", 1)]
+    assert result.off_topic == [("pajak", 1)]
     assert result.feedback == [("retensi-pelanggan", 1, 1)]
     assert result.checkins == [(tactic, {"berhasil": 1})] and result.checkins_sent == 1
 
@@ -122,7 +124,7 @@ def test_statistik_reply_and_funnel_picture(seeded):
     service.admin_ids = frozenset({1})
     replies = handle(service, 1, 1, Command("statistik"))
     text = "\n".join(m.text for m in replies if m.text)
-    assert "Pemilik usaha: 6" in text and "ramalan zodiak minggu ini" in text
+    assert "Pemilik usaha: 6" in text and "ramalan zodiak minggu ini" in text and "1× pajak" in text
     assert "Segmen pelanggan: 5 (83%)" in text
     assert [m.file for m in replies if m.file] == ["statistik"]
     chart = service.file(1, "statistik")

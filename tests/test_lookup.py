@@ -34,8 +34,8 @@ def _score(lookup, cases):
 
 
 @pytest.fixture(scope="module")
-def lookup(kb):
-    return Lookup(kb.entries, kb.lexicon)
+def lookup(coach):
+    return coach.lookup   # as the chat builds it: the reader's word table, the off-topic answers
 
 
 def test_dev_set_top1_and_no_off_topic_hits(lookup):

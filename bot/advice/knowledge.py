@@ -41,6 +41,7 @@ MAX_ID_LENGTH = 40  # ids travel in button payloads; each channel checks its own
 # Texts are read on phones: bound them so a consultant's slip cannot produce a wall of text.
 MAX_LENGTH = {"title": 80, "summary": 400, "step": 260, "example": 700, "keyword": 60}
 LEXICON_SECTIONS = ("singkatan", "slang", "istilah")
+WORD_LISTS = ("tanya", "tentang_usaha")   # lexicon.yaml's plain word lists besides `abaikan`
 
 
 class KnowledgeError(Exception):
@@ -79,6 +80,7 @@ class Lexicon:
     replacements: Mapping[str, str]
     stopwords: frozenset[str]
     question_words: frozenset[str] = frozenset()   # mark the clause that asks, in a long message
+    business_words: frozenset[str] = frozenset()   # a question about the business: guesses may be offered
 
 
 @dataclass(frozen=True)
@@ -254,15 +256,17 @@ def _lexicon(path: Path, problems: list[str]) -> Lexicon:
         problems.append(f"{path}: bagian 'abaikan' harus berupa daftar kata")
     else:
         stopwords = {str(w).lower().strip() for w in ignore if str(w).strip()}
-    asking = data.get("tanya") or []
-    if not isinstance(asking, list):
-        problems.append(f"{path}: bagian 'tanya' harus berupa daftar kata")
-        asking = []
-    unknown = sorted(set(data) - set(LEXICON_SECTIONS) - {"abaikan", "tanya"})
+    lists = {}
+    for section in WORD_LISTS:
+        items = data.get(section) or []
+        if not isinstance(items, list):
+            problems.append(f"{path}: bagian '{section}' harus berupa daftar kata")
+            items = []
+        lists[section] = frozenset(str(w).lower().strip() for w in items if str(w).strip())
+    unknown = sorted(set(data) - set(LEXICON_SECTIONS) - {"abaikan"} - set(WORD_LISTS))
     if unknown:
         problems.append(f"{path}: bagian tidak dikenal: {', '.join(map(str, unknown))}")
-    return Lexicon(MappingProxyType(replacements), frozenset(stopwords),
-                   frozenset(str(w).lower().strip() for w in asking))
+    return Lexicon(MappingProxyType(replacements), frozenset(stopwords), lists["tanya"], lists["tentang_usaha"])
 
 
 def load(directory: str | Path | None = None) -> KnowledgeBase:

@@ -96,6 +96,7 @@ class Lookup:
         self.min_coverage = min_coverage
         self.normaliser = Normaliser(dict(lexicon.replacements), lexicon.stopwords, same or {})
         self._asking = lexicon.question_words
+        self._business = frozenset(t for w in lexicon.business_words for t in self.normaliser.terms(w))
         self._topics = [(topic, f" {' '.join(terms)} ") for topic in off_topics.topics
                         for terms in map(self.normaliser.terms, topic.phrases) if terms]
         self._customer_words = [f" {' '.join(self.normaliser.terms(w))} " for w in off_topics.about_customers]
@@ -222,8 +223,9 @@ class Lookup:
         best = ranked[0][1]
         needed = self.min_score + SCORE_PER_MISSING * (1.0 - coverage)
         sure = coverage >= self.min_coverage and best >= needed
-        if not sure and (coverage < UNSURE_COVERAGE or best < max(self.min_score, needed * UNSURE_SHARE)):
-            return Found()
+        if not sure and (coverage < UNSURE_COVERAGE or best < max(self.min_score, needed * UNSURE_SHARE)
+                         or not self._business.intersection(weighted)):
+            return Found()   # guesses only for questions about the business, never for "obat sakit kepala"
         floor = max(needed, best * RELATIVE_CUTOFF) if sure else best * RELATIVE_CUTOFF
         hits = tuple(Hit(self.entries[d].id, self.entries[d].category, self.entries[d].title, s, self.entries[d])
                      for d, s in ranked[:limit] if s >= floor)

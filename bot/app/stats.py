@@ -19,7 +19,8 @@ class Stats:
     plans_made: int                        # finished plans (a plan may grow over several rounds)
     owners_with_plan: int
     top_questions: list[tuple[str, int]]
-    missed_questions: list[tuple[str, int]]   # found nothing: what to add to the knowledge next
+    missed_questions: list[tuple[str, int]]   # found no sure card: what to add to the knowledge next
+    off_topic: list[tuple[str, int]]          # (topic of luar-topik.yaml, questions answered with it)
     feedback: list[tuple[str, int, int]]      # (tactic, 👍, 👎), most rated first
     checkins: list[tuple[str, dict[str, int]]]  # (tactic, {status: owners}), latest answer per owner
     checkins_sent: int
@@ -29,6 +30,7 @@ class Stats:
                 "corong": dict(self.funnel), "rencana_dibuat": self.plans_made,
                 "pemilik_dengan_rencana": self.owners_with_plan,
                 "pertanyaan_teratas": dict(self.top_questions), "pertanyaan_tanpa_jawaban": dict(self.missed_questions),
+                "di_luar_topik": dict(self.off_topic),
                 "masukan": {t: {"membantu": up, "kurang": down} for t, up, down in self.feedback},
                 "hasil_cek": dict(self.checkins), "cek_terkirim": self.checkins_sent}
 
@@ -71,6 +73,8 @@ def compute(storage: Storage, flow: Flow, now: float | None = None) -> Stats:
         outcomes.setdefault(tactic, {})[status] = count
     sent = db.execute("SELECT COUNT(*) FROM events WHERE kind = 'checkin_sent'").fetchone()[0]
     return Stats(owners, active, funnel, plans_made, with_plan,
-                 questions("best_id IS NOT NULL"), questions("best_id IS NULL"),
+                 questions("best_id IS NOT NULL"), questions("best_id IS NULL AND topic IS NULL"),
+                 db.execute("SELECT topic, COUNT(*) AS n FROM lookups WHERE topic IS NOT NULL "
+                            "GROUP BY topic ORDER BY n DESC, topic").fetchall(),
                  [(t, up, down) for t, up, down in feedback],
                  sorted(outcomes.items(), key=lambda item: (-sum(item[1].values()), item[0])), sent)
