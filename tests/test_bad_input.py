@@ -43,7 +43,7 @@ UNKNOWN_COMMAND = "belum saya kenal"
 WELCOME_BACK = "Selamat datang kembali"
 RESTART_KEPT = "tidak jadi mengulang"
 TOO_LONG = "Maksimal 60 huruf"
-QUESTION = {"nama": "Apa nama usaha Anda?", "produk": "Apa yang Anda jual?",
+QUESTION = {"nama": "Apa nama usaha Anda?", "produk": "Apa yang Anda jual?", "sektor": "termasuk yang mana?",
             "segmen": "Siapa yang paling sering membeli", "nilai": "kebiasaan dan nilai"}
 
 INJECTED_NAME = "<b>x</b><script>&amp;"
@@ -363,8 +363,9 @@ CASES = [
          "name stored as typed and shown literally in the produk question",
          replies(step="produk", answers={"nama": INJECTED_NAME}, shown=(f"Salam kenal, {INJECTED_NAME}!",))),
     case("markdown-product", [text("/kembali"), text(MARKDOWN)],
-         "product stored as typed and shown literally in the segmen question",
-         replies(answers={"produk": MARKDOWN}, shown=(f"membeli {MARKDOWN}?",))),
+         "product stored as typed and shown literally in the sector question (no sector in it)",
+         replies(step="sektor", answers={"produk": MARKDOWN, "sektor": "lainnya"},
+                 shown=(f"Usaha {MARKDOWN} termasuk",))),
     case("html-at-choice-step", [text(INJECTED_NAME)], "'not understood' quoting it literally",
          unanswered(replies(NOT_UNDERSTOOD, shown=(INJECTED_NAME,)))),
     case("sql-text", [text(SQL)], "'not understood' quoting it literally; owners table intact", sql_harmless),

@@ -50,8 +50,10 @@ def test_a_step_added_as_data_is_asked_answered_and_stored(kb, coach, tmp_path):
 def test_the_main_path_follows_the_flow_file(coach):
     session, met, _ = walk(coach)
     steps_met = list(dict.fromkeys(m[0] for m in met))   # the tactic step is met twice: pick, then plan
-    # every declared step but the segment quiz, which only "belum tahu" leads to
-    assert steps_met == [sid for sid in coach.flow.steps if not sid.startswith("kuis_")]
+    # every declared step but the segment quiz, which only "belum tahu" leads to, and the sector
+    # question, asked only when what they sell ("kue ulang tahun": kuliner) does not say it
+    assert steps_met == [sid for sid in coach.flow.steps if not sid.startswith("kuis_") and sid != "sektor"]
+    assert session.answers["sektor"] == "kuliner"
     groups = list(coach.flow.groups)
     for step, ask in met[:-1]:
         group = coach.flow.steps[step].group
@@ -75,3 +77,11 @@ def test_a_broken_flow_file_is_refused_naming_the_step(tmp_path, change, message
     (tmp_path / "flow.yaml").write_text(yaml.safe_dump(flow, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(FlowError, match=message):
         Flow.load(tmp_path)
+
+
+def test_a_product_the_coach_does_not_place_brings_the_sector_question(coach):
+    s, _, _ = walk(coach, until="produk")
+    asked = coach.handle(s, Text("macem2 pokoknya"))
+    assert asked.session.step == "sektor" and asked.session.answers["sektor"] == "lainnya"
+    typed = coach.handle(asked.session, Text("warung makan lah"))
+    assert typed.session.answers["sektor"] == "kuliner" and typed.session.step == "segmen"

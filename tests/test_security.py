@@ -108,7 +108,7 @@ def test_in_a_group_only_the_owner_of_a_conversation_can_press_its_buttons(coach
         return update
 
     talk = [said(user, words) for user, name in ((rina, "Warung Rina"), (budi, "Laundry Budi"))
-            for words in ("/start@umkm_coach_bot", f"@umkm_coach_bot {name}", "@umkm_coach_bot jualan harian")]
+            for words in ("/start@umkm_coach_bot", f"@umkm_coach_bot {name}", "@umkm_coach_bot jualan nasi dan cuci kiloan")]
     request, errors = run_offline(CoachService(coach, store), talk + [press_on_rinas_last(budi)])
     assert errors == []
     assert [name for name, _ in request.calls[-1:]] == ["answerCallbackQuery"]

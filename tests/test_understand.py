@@ -114,3 +114,58 @@ def test_torn_between_two_options_the_coach_asks_back_with_both(service):
     replies = handle(service, 6, 6, Text("sama atau beda jauh"))
     assert "atau" in replies[0].text and "Maaf" not in replies[0].text
     assert service.storage.load(6).step == "kuis_kebutuhan"
+    # Only the two it was torn between are offered, besides back and help.
+    offered = [data for row in replies[-1].buttons for _, data in row if data.startswith("a:")]
+    assert sorted(offered) == ["a:kuis_kebutuhan:mirip", "a:kuis_kebutuhan:sangat-beda"]
+
+
+def _typed(coach, *lines):
+    from tests.flow_walk import walk
+    from bot.core.model import Text
+    s, _, _ = walk(coach, until="produk")
+    out = None
+    for line in lines:
+        out = coach.handle(s, Text(line))
+        s = out.session
+    return out
+
+
+def test_a_typed_answer_is_confirmed_on_top_of_the_next_question(coach):
+    from bot.core.model import Press
+    from bot.text.render import rich_text, to_plain
+    out = _typed(coach, "nasi pecel", "ga tau deh", "paling 40 sebulan")
+    shown = to_plain(rich_text(out.replies[-1].template, **out.replies[-1].context))
+    assert len(out.replies) == 1 and shown.startswith("✅ Oke: Sedikit")   # one message, the guess on top
+    assert out.session.answers["kuis_jumlah"] == "sedikit"
+    back = [b.data for row in out.replies[-1].buttons for b in row if b.data == "c:kembali"]
+    undone = coach.handle(out.session, Press(back[0]))
+    assert undone.session.step == "kuis_jumlah"   # one tap undoes a wrong guess
+    pressed = coach.handle(undone.session, Press("a:kuis_jumlah:sedikit")).replies[-1]
+    assert pressed.context["heard"] is None   # a pressed button needs no confirming
+
+
+def test_the_sector_is_stored_shown_once_and_corrected_with_a_button(coach):
+    from bot.core.model import Press, Text
+    from bot.text.render import rich_text, to_plain
+    out = _typed(coach, "jahit seragam sekolah")
+    assert out.session.answers["sektor"] == "fashion" and out.session.step == "segmen"
+    ask = out.replies[-1]
+    assert "Usaha Anda: 👗 Fashion" in to_plain(rich_text(ask.template, **ask.context))
+    fix = [b.data for row in ask.buttons for b in row if b.data == "c:ubah_sektor"]
+    assert fix, "a button corrects the sector"
+    asked = coach.handle(out.session, Press(fix[0]))
+    assert asked.session.step == "sektor"
+    fixed = coach.handle(asked.session, Text("jasa profesional"))
+    assert fixed.session.answers["sektor"] == "jasa-profesional" and fixed.session.step == "segmen"
+    again = coach.handle(fixed.session, Text("kelompok khusus")).replies[-1]
+    assert "Usaha Anda" not in to_plain(rich_text(again.template, **again.context))   # shown once
+
+
+def test_what_customers_value_is_stored_as_tags_and_echoed(coach):
+    from bot.text.render import rich_text, to_plain
+    out = _typed(coach, "kue kering", "kelompok khusus", "ibu2 pengajian, wajib halal, cari yg murah")
+    assert set(out.session.answers["nilai_tag"]) >= {"halal", "hemat"}
+    shown = to_plain(rich_text(out.replies[-1].template, **out.replies[-1].context))
+    assert shown.startswith("✅ Yang penting bagi pelanggan Anda:") and "halal" in shown
+    skipped = _typed(coach, "kue kering", "kelompok khusus", "lewati")
+    assert skipped.session.answers["nilai_tag"] == []

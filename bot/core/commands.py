@@ -139,6 +139,8 @@ def pressed(coach: Coach, out: Outcome, name: str) -> None:
         return coach.ask(out)
     if name in PLAN_FILES:
         return run(coach, out, "rencana", PLAN_FILES[name], out.action)
+    if name.startswith("ubah_") and name[5:] in coach.flow.steps and name[5:] in s.answers:
+        return coach.revisit(out, name[5:])
     if name in COMMANDS:
         return run(coach, out, name, "", out.action)
     coach.stale(out)

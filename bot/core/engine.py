@@ -115,10 +115,19 @@ class Coach:
         s.answers[s.step] = text[:limit]
         if len(text) > limit:
             out.replies.append(Reply("clipped.j2", {"limit": limit}))
-        self.advance(out)
+        heard = None
+        if step.reads_into:   # what they sell -> their sector; what customers value -> tags
+            read = self.understand(s.step, text)
+            value = read.value if read.intent == "answer" else None
+            s.answers[step.reads_into] = value if value is not None else self.reader.nothing(s.step)
+            heard = screens.heard_read(self, step.reads_into, s.answers[step.reads_into])
+        self.advance(out, heard)
 
     def _skip(self, out: Outcome) -> None:
-        out.session.answers[out.session.step] = ""
+        s, step = out.session, self.step(out.session)
+        s.answers[s.step] = ""
+        if step.reads_into:
+            s.answers[step.reads_into] = self.reader.nothing(s.step)
         self.advance(out)
 
     def answer_choice(self, out: Outcome, raw: str, from_button: bool) -> None:
@@ -148,7 +157,7 @@ class Coach:
         s.answers[s.step] = value
         if hook and hook.stored:
             hook.stored(self, out, value)
-        self.advance(out)
+        self.advance(out, None if from_button else screens.Heard(chosen.label))
 
     def _not_an_answer(self, out: Outcome, raw: str, read: Understood) -> None:
         """A typed reply that does not answer the question: go back, start over, explain, look it up,
@@ -168,13 +177,21 @@ class Coach:
         if not torn and questions.answer(self, out, raw, quiet=True):   # a question, or words a card answers
             return self.ask(out)
         out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
-        return self.ask(out)
+        out.replies.append(screens.ask_reply(self, s, only=tuple(v for v in read.alternatives if v in labels)))
 
-    def advance(self, out: Outcome) -> None:
+    def advance(self, out: Outcome, heard: screens.Heard | None = None) -> None:
+        """On to the next step; `heard` (what a typed answer was taken as) tops its question."""
         s = out.session
         out.events.append(Answered(s.step))
         s.history.append(s.step)
         s.step = self.flow.next_step(self.step(s), s.answers)
+        out.replies.append(screens.ask_reply(self, s, heard=heard))
+
+    def revisit(self, out: Outcome, step_id: str) -> None:
+        """Back to an earlier question to change its answer ("Ganti jenis usaha"); then on from there."""
+        s = out.session
+        s.history.append(s.step)
+        s.step = step_id
         self.ask(out)
 
     def back(self, out: Outcome) -> None:

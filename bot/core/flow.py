@@ -49,6 +49,12 @@ class Step:
     profile: str | None = None
     help: str = ""
     on_help: str | None = None
+    reads_into: str | None = None   # typed text: the answer key that keeps what the reader makes of it
+    only_if: Rule | None = None     # asked only when earlier answers hold this; otherwise passed by
+
+
+def _values(condition: Mapping) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) if isinstance(v, list) else (v,) for k, v in condition.items()}
 
 
 def _words(values) -> frozenset[str]:
@@ -87,7 +93,6 @@ class Flow:
         self.again_words = _words([*words["again_words"], self.buttons["another_motivation"]])
         self.day_words, self.week_words = tuple(words["day_words"]), tuple(words["week_words"])
         self.plan_file_words = {kind: frozenset(names) for kind, names in words["plan_file_words"].items()}
-        self.business_kinds = {kind: tuple(markers) for kind, markers in words["kinds"].items()}
         self.understand_words = understand or {}   # how typed replies are read (bot/core/understand.py)
 
     @staticmethod
@@ -99,12 +104,11 @@ class Flow:
                                o.get("short", ""), o.get("goto")) for o in spec.get("options", ()))
         raw_next = spec.get("next", following)
         rules = raw_next if isinstance(raw_next, list) else [raw_next] if raw_next else []
-        next_rules = tuple(Rule(r) if isinstance(r, str) else
-                           Rule(r["to"], {k: tuple(v) if isinstance(v, list) else (v,) for k, v in r["if"].items()})
-                           for r in rules)
+        next_rules = tuple(Rule(r) if isinstance(r, str) else Rule(r["to"], _values(r["if"])) for r in rules)
         return Step(sid, spec["kind"], spec.get("group"), options, next_rules, bool(spec.get("skip")),
                     spec.get("limit"), bool(spec.get("clip")), spec.get("profile"), spec.get("help", ""),
-                    spec.get("on_help"))
+                    spec.get("on_help"), spec.get("reads_into"),
+                    Rule(sid, _values(spec["only_if"])) if spec.get("only_if") else None)
 
     def _check(self) -> None:
         for step in self.steps.values():
@@ -135,16 +139,12 @@ class Flow:
         return cls(read("flow.yaml"), read("words.yaml"), read("labels.yaml"), folders, read("understand.yaml"))
 
     def next_step(self, step: Step, answers: Mapping) -> str:
-        return next(rule.to for rule in step.next if rule.holds(answers))
+        """The step after `step`, passing by those whose `only_if` does not hold."""
+        target = next(rule.to for rule in step.next if rule.holds(answers))
+        while self.steps[target].only_if and not self.steps[target].only_if.holds(answers):
+            target = next(rule.to for rule in self.steps[target].next if rule.holds(answers))
+        return target
 
     def group_of(self, step_id: str) -> str | None:
         step = self.steps.get(step_id)
         return step.group if step else None
-
-    def kind_of(self, product: str) -> str:
-        """The owner's kind of business, from what they sell ("umum" when nothing says)."""
-        words = f" {normalise.simplify(product)} "
-        for kind, markers in self.business_kinds.items():
-            if any(f" {m} " in words for m in markers):
-                return kind
-        return "umum"

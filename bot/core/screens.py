@@ -1,6 +1,7 @@
 """What each screen shows: the question with its buttons, the context templates read, cards, plan and reminders."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..advice.knowledge import SEGMENT_ENTRY
@@ -16,23 +17,48 @@ Rows = tuple[tuple[Button, ...], ...]
 WIDE_LABEL = 24   # a button label longer than this gets a row of its own
 
 
-def ask_reply(coach: Coach, s: Session, replace: bool = False) -> Reply:
-    """The current step's question: its template ask/<step>.j2, its options as buttons, back and help."""
+@dataclass(frozen=True)
+class Heard:
+    """What a typed answer was taken as, shown once on top of the next question so a wrong guess shows."""
+    label: str = ""                    # the option chosen ("Sedikit (di bawah 50 orang)")
+    sector: str = ""                   # the sector read from what they sell
+    tags: tuple[str, ...] = ()         # what their customers value
+    fix: str | None = None             # the step a button goes back to, to correct it
+
+
+def heard_read(coach: Coach, key: str, value) -> Heard | None:
+    """The line for a value the reader took from typed text (the sector, the value tags)."""
+    if key == "sektor" and value != "lainnya":
+        label = next((o.label for o in coach.flow.steps["sektor"].options if o.value == value), value)
+        return Heard(sector=label, fix="sektor")
+    if key == "nilai_tag" and value:
+        names = coach.flow.labels.get("value_tags", {})
+        return Heard(tags=tuple(names.get(tag, tag) for tag in value))
+    return None
+
+
+def ask_reply(coach: Coach, s: Session, replace: bool = False, heard: Heard | None = None,
+              only: tuple[str, ...] = ()) -> Reply:
+    """The current step's question: its template ask/<step>.j2, its options as buttons (`only` some,
+    when asking back between two), back and help; `heard` on top."""
     step = coach.step(s)
     context = context_of(coach, s)
+    context["heard"] = heard
     if step.kind == "done":
         return Reply("finished_hint.j2", context, finished_buttons(coach))
     rows: list[tuple[Button, ...]] = []
     hook = coach.hooks.get(s.step)
-    if hook and hook.buttons:
+    if hook and hook.buttons and not only:
         rows.extend(hook.buttons(coach, s, context))
     elif step.kind == "choice":
-        options = coach.options(s)
+        options = [o for o in coach.options(s) if not only or o.value in only]
         pairs = [Button(o.label, callbacks.answer(s.step, o.value), o.short) for o in options]
         width = 1 if any(len(o.label) > WIDE_LABEL for o in options) else 2
         rows.extend(tuple(pairs[i:i + width]) for i in range(0, len(pairs), width))
     elif step.skip:
         rows.append((Button(coach.flow.buttons["skip"], callbacks.answer(s.step, "lewati")),))
+    if heard and heard.fix:   # after the options: a typed "1" and the first button stay the same option
+        rows.append((Button(coach.flow.buttons["fix_" + heard.fix], callbacks.command("ubah_" + heard.fix)),))
     nav = []
     if s.history:
         nav.append(Button(coach.flow.buttons["back"], callbacks.command("kembali")))
@@ -48,7 +74,7 @@ def context_of(coach: Coach, s: Session) -> dict[str, Any]:
     groups = list(flow.groups)
     context: dict[str, Any] = {
         "a": {**dict.fromkeys(flow.steps), **a},   # unanswered questions read as empty
-        "step": s.step, "kind": flow.kind_of(a.get("produk", "")),
+        "step": s.step, "sector": a.get("sektor") or "lainnya",
         "progress": ({"number": groups.index(group) + 1, "total": len(groups), "name": flow.groups[group]}
                      if group else None),
         "previous": a.get(s.step) if s.step in a else None,

@@ -52,10 +52,16 @@ class Reader:
         self.ordinals = {phrase: int(n) for n, items in w["ordinals"].items() for phrase in self.phrases(items)}
         self.negations, self.contrast = set(self.phrases(w["negations"])), set(self.phrases(w["contrast"]))
         self.either = set(self.phrases(w["either"]))
+        self.leads = ["", *self.phrases(w["command_leads"])]   # "" : the command leads the reply itself
         self.sectors = {sector: self.phrases(items) for sector, items in w["sectors"].items()}
         self.weak_sector = set(self.phrases(w["weak_sector_words"]))
         self.values = {tag: self.phrases(items) for tag, items in w["values"].items()}
         self._known_names: dict[Option, list[str]] = {}
+
+    @staticmethod
+    def nothing(step_id: str) -> Any:
+        """What a text step yields when the reader finds nothing in it: no sector, no value tags."""
+        return "lainnya" if step_id == "produk" else []
 
     # ---- words
 
@@ -115,11 +121,17 @@ class Reader:
             return None   # the option wins: "biar pelanggan balik lagi" answers, it does not go back
         if core in self.commands["back"]:
             return "back"
-        if size <= SHORT_REPLY + 2 and any(self.has(core, p) for p in self.commands["restart"]):
+        if size <= SHORT_REPLY + 2 and any(self._phrased_as_command(core, p) for p in self.commands["restart"]):
             return "restart"
         if step.skip and core in self.commands["skip"]:
             return "skip"
         return None
+
+    def _phrased_as_command(self, core: str, phrase: str) -> bool:
+        """"ulang", "mau ulang aja", "mulai dari nol dong" are commands; "kue ulang tahun" is not."""
+        if " " in phrase:
+            return self.has(core, phrase)
+        return any(f" {core} ".startswith(f" {lead} {phrase} ".replace("  ", " ")) for lead in self.leads)
 
     def _answer(self, step: Step, options: Sequence[Option], said: str, raw: str) -> Understood | None:
         if step.id == "produk":
@@ -130,6 +142,8 @@ class Reader:
         if step.id == "nilai":
             tags = self.value_tags(said)
             return Understood("answer", tags) if tags else None
+        if step.id == "sektor" and self.sector(said) != "lainnya":   # "warung makan" picks kuliner
+            return Understood("answer", self.sector(said))
         if not options:
             return None
         values = [o.value for o in options]
