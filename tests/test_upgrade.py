@@ -19,7 +19,8 @@ DATA = Path(__file__).parent / "data"
 def test_console_walk_is_byte_identical(coach, tmp_path):
     """tests/data/console_walk.out was printed by commit 8f67be9 for console_walk.txt, then reprinted when
     typed answers began to be confirmed (issue 11): the only differences were the "✅ Oke: ..." lines, the
-    sector line with its "Ganti jenis usaha" button, and examples chosen by sector."""
+    sector line with its "Ganti jenis usaha" button, examples chosen by sector, and the other cards named
+    under a card (the lookup learned owners' words)."""
     output = io.StringIO()
     script = (DATA / "console_walk.txt").read_text(encoding="utf-8")
     console.run(CoachService(coach, Storage(tmp_path / "walk.db")), input=io.StringIO(script), output=output)

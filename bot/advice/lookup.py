@@ -12,7 +12,7 @@ from typing import Sequence
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from ..text.normalise import Normaliser
+from ..text.normalise import Normaliser, informal_roots, lookup_words
 from .knowledge import Entry, Lexicon
 from .offtopic import OffTopic, OffTopics
 
@@ -75,8 +75,10 @@ def _entry_fields(entry: Entry) -> dict[str, list[str]]:
 
 
 def _slip(typed: str, meant: str) -> bool:
-    """A finger slip: one letter doubled, dropped or added, or two neighbours swapped."""
-    return OSA.distance(typed, meant) == 1 and (len(typed) != len(meant) or sorted(typed) == sorted(meant))
+    """A finger slip: one letter doubled, dropped or added, or two neighbours swapped; owners rarely
+    miss a word's first letter, and a different one there is usually a different word ("pajak", "ajak")."""
+    return (typed[0] == meant[0] and OSA.distance(typed, meant) == 1
+            and (len(typed) != len(meant) or sorted(typed) == sorted(meant)))
 
 
 def _with_bigrams(terms: list[str]) -> list[str]:
@@ -94,7 +96,12 @@ class Lookup:
         self.entries = tuple(entries)
         self.min_score = min_score
         self.min_coverage = min_coverage
-        self.normaliser = Normaliser(dict(lexicon.replacements), lexicon.stopwords, same or {})
+        vocabulary = {w for entry in self.entries for texts in _entry_fields(entry).values()
+                      for text in texts for w in lookup_words(text)}
+        vocabulary |= {w for topic in off_topics.topics for p in topic.phrases for w in lookup_words(p)}
+        vocabulary |= {w for v in (same or {}).values() for w in v.split()}
+        self.normaliser = Normaliser(dict(lexicon.replacements), lexicon.stopwords, same or {},
+                                     vocabulary | lexicon.stopwords | lexicon.question_words)
         self._asking = lexicon.question_words
         self._business = frozenset(t for w in lexicon.business_words for t in self.normaliser.terms(w))
         self._topics = [(topic, f" {' '.join(terms)} ") for topic in off_topics.topics
@@ -148,9 +155,10 @@ class Lookup:
         """The known word a typo most likely meant, or the word itself when none is close."""
         if len(word) < 4 or word.isdigit() or word in self.normaliser.roots:
             return word
-        base = word[:-3] if word.endswith("nya") else ""
-        if base in self._surface or base in self.normaliser.known:
-            return base   # "ratingnya", "pembelinya": the -nya ending owners add everywhere
+        known = next((root for root in informal_roots(word)
+                      if root in self._surface or root in self.normaliser.known), None)
+        if known:
+            return known   # "ratingnya", "ngelompokin", "solusina": a root we know inside chat affixes
         match = process.extractOne(word, self._targets, scorer=fuzz.ratio, score_cutoff=75)
         if not match:
             return word
@@ -159,7 +167,7 @@ class Lookup:
         if stem != word and stem in self.normaliser.roots:
             plausible = _slip(word, meant)   # "ramalan" is ramal + an, not a typo of "ramadan"
         else:
-            plausible = _slip(word, meant) or (len(word) >= 7 and edits == 1) or (len(word) >= 10 and edits == 2)
+            plausible = _slip(word, meant) or (len(word) >= 8 and edits == 1) or (len(word) >= 10 and edits == 2)
         return meant if plausible else word
 
     def _clauses(self, query: str) -> list[tuple[list[str], float]]:

@@ -52,6 +52,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# Chat and regional affixes around a standard root: Jakarta "nge-/-in" (ngelompokin), Sundanese
+# "-na/-keun/nga-" (solusina, ngabales), Javanese "-e/-ne" (ongkire). A nasal prefix swallows the
+# root's first letter (nanya = tanya, nyuci = cuci, mikir = pikir, ngasih = kasih): put it back.
+INFORMAL_SUFFIXES = ("keun", "kan", "nya", "ne", "na", "in", "an", "e", "i")
+INFORMAL_PREFIXES = (("nge", ("",)), ("nga", ("",)), ("ng", ("k", "", "g")), ("ny", ("s", "c")),
+                     ("m", ("p", "b")), ("n", ("t",)), ("di", ("",)), ("ke", ("",)), ("ka", ("",)))
+
+
+def informal_roots(word: str) -> list[str]:
+    """Standard roots a chat or regional form may hide, most likely first (the caller keeps known ones)."""
+    stems = [word] + [word[:-len(s)] for s in INFORMAL_SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3]
+    out: list[str] = []
+    for stem in stems:
+        out.append(stem)
+        for prefix, restored in INFORMAL_PREFIXES:
+            if stem.startswith(prefix) and len(stem) - len(prefix) >= 3 and stem[len(prefix)] not in "gy":
+                out.extend(first + stem[len(prefix):] for first in restored)
+    return [w for w in dict.fromkeys(out) if w != word]
+
+
 # ----------------------------------------------------------------------------- the two uses
 
 def clean_text(text: str) -> str:
@@ -64,7 +84,7 @@ def clean_text(text: str) -> str:
 @lru_cache(maxsize=4096)
 def simplify(text: str) -> str:
     """For matching answers and word lists (never for storing): lower case, letters, digits, single spaces."""
-    text = fold_case(str(text))
+    text = fold_accents(fold_case(str(text)))   # "ramé" -> "rame", never "ram"
     if text.strip() in {"?", "??", "???"}:
         return "?"
     return " ".join(words(unstretch(strip_invisible(text), letters_only=False)))
@@ -78,16 +98,20 @@ def lookup_words(text: str) -> list[str]:
 class Normaliser:
     """The lookup's last stages: the lexicon's casual forms (longest phrase first), stopwords, stems."""
 
-    def __init__(self, replacements: dict[str, str], stopwords: frozenset[str], same: dict[str, str] | None = None):
-        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory   # loads its dictionary: only for the lookup
+    def __init__(self, replacements: dict[str, str], stopwords: frozenset[str], same: dict[str, str] | None = None,
+                 vocabulary: Iterable[str] = ()):
+        """`vocabulary`: the words our own texts use (knowledge, lexicon). They are the stemmer's root
+        words: PySastrawi's algorithm is MIT, but the root-word list it bundles comes from Kateglo under
+        CC-BY-NC-SA 3.0 (non-commercial), so the coach never loads that list (see README, Licences)."""
+        from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+        from Sastrawi.Stemmer.Stemmer import Stemmer
 
         self._replacements = {tuple(k.split()): tuple(v.split()) for k, v in replacements.items()}
         self._stopwords = stopwords
-        factory = StemmerFactory()
-        self._stemmer = factory.create_stemmer()
-        # Real Indonesian root words (cuaca, gitar, main) are never "typos" of our vocabulary.
-        self.roots = frozenset(factory.get_words())
-        self.stem = lru_cache(maxsize=65536)(self._stemmer.stem)
+        # Words we know to be real (never "typos" of another of our words); a word outside them that
+        # reduces to one of them by an affix is that word ("pelayanan" -> "layan").
+        self.roots = frozenset(vocabulary) | {w for v in replacements.values() for w in v.split()}
+        self.stem = lru_cache(maxsize=65536)(Stemmer(ArrayDictionary(sorted(self.roots))).stem)
         self._same = {k: v.split() for k, v in (same or {}).items()}
         self.known: set[str] = {w for key in self._replacements for w in key} | set(self._stopwords) | set(self._same)
 
