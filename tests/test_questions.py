@@ -82,3 +82,13 @@ def test_cari_json_marks_offered_cards_and_prints_nothing_for_off_topic():
     sure, off_topic = (json.loads(line) for line in run.stdout.splitlines())
     assert sure[0]["sure"] is True and sure[0]["category"] == "retensi"
     assert off_topic == []
+
+
+def test_javanese_sundanese_and_betawi_questions_find_their_card(coach):
+    # "kumaha" once stemmed to "maha"; the reader's word table is now the lookup's first stage.
+    for question, card in [("piye carane ben pembeli ora pindah neng toko liyane", "retensi-pelanggan"),
+                           ("kumaha carana supaya pembeli teu kabur ka toko sabeulah", "retensi-pelanggan"),
+                           ("aye pengen bikin grup wa buat pelanggan, perlu kagak?", "komunitas"),
+                           ("kulo kedah promosi wonten ig nopo mboten?", "media-sosial")]:
+        found = _found(coach, question)
+        assert found.hits and found.hits[0].id == card, (question, [h.id for h in found.hits])
