@@ -28,8 +28,6 @@ def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_scor
                                round(found.hits[0].score, 3) if found.hits else 0.0,
                                found.topic.id if found.topic else None))
     reply = _reply(coach, query, found, sure, offer)
-    if reply is None:
-        return False
     if reply.template != "search_empty.j2" or not quiet:
         out.replies.append(reply)
     return reply.template != "search_empty.j2"
