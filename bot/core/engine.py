@@ -120,7 +120,7 @@ class Coach:
             read = self.understand(s.step, text)
             value = read.value if read.intent == "answer" else None
             s.answers[step.reads_into] = value if value is not None else self.reader.nothing(s.step)
-            heard = screens.heard_read(self, step.reads_into, s.answers[step.reads_into])
+            heard = screens.heard_read(self, step.reads_into, s.answers)
         self.advance(out, heard)
 
     def _skip(self, out: Outcome) -> None:

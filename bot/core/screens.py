@@ -26,12 +26,16 @@ class Heard:
     fix: str | None = None             # the step a button goes back to, to correct it
 
 
-def heard_read(coach: Coach, key: str, value) -> Heard | None:
-    """The line for a value the reader took from typed text (the sector, the value tags)."""
-    if key == "sektor" and value != "lainnya":
-        label = next((o.label for o in coach.flow.steps["sektor"].options if o.value == value), value)
-        return Heard(sector=label, fix="sektor")
-    if key == "nilai_tag" and value:
+def heard_read(coach: Coach, key: str, answers: dict) -> Heard | None:
+    """The line for what the reader took from typed text: an answer to a later question (the sector),
+    correctable by revisiting that question unless it is about to be asked anyway; or value tags."""
+    value, step = answers.get(key), coach.flow.steps.get(key)
+    if step is not None:
+        if step.only_if and step.only_if.holds(answers):
+            return None
+        label = next((o.label for o in step.options if o.value == value), value)
+        return Heard(sector=label, fix=key)
+    if value:
         names = coach.flow.labels.get("value_tags", {})
         return Heard(tags=tuple(names.get(tag, tag) for tag in value))
     return None

@@ -131,7 +131,7 @@ class Reader:
         """"ulang", "mau ulang aja", "mulai dari nol dong" are commands; "kue ulang tahun" is not."""
         if " " in phrase:
             return self.has(core, phrase)
-        return any(f" {core} ".startswith(f" {lead} {phrase} ".replace("  ", " ")) for lead in self.leads)
+        return any(f"{core} ".startswith(f"{lead} {phrase} ".lstrip()) for lead in self.leads)
 
     def _answer(self, step: Step, options: Sequence[Option], said: str, raw: str) -> Understood | None:
         if step.id == "produk":
