@@ -39,7 +39,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from bot.advice.knowledge import Entry, Lexicon, load
+from bot.advice.entry import Entry
+from bot.advice.knowledge import Lexicon, load
 from bot.advice.lookup import Lookup
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.advice.knowledge import CATEGORIES, KnowledgeError, default_dir, load
+from bot.advice.entry import CATEGORIES
+from bot.advice.knowledge import KnowledgeError, default_dir, load
 
 REQUIRED = {
     "segmen": ["segmen-pelanggan", "segmen-pasar-massal", "segmen-ceruk", "segmen-tersegmentasi",

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -11,35 +10,17 @@ from typing import Any, Mapping
 import yaml
 
 from . import offtopic
+from .entry import CATEGORIES, Entry, Source, read_entry
 
-CATEGORIES = ("segmen", "hubungan", "akuisisi", "retensi", "ekspansi", "prinsip")
 MOTIVATIONS = ("akuisisi", "retensi", "ekspansi")
-SEGMENTS = ("massal", "ceruk", "tersegmentasi", "terdiversifikasi", "multi-sisi")
 # The knowledge entry that explains each segment type.
 SEGMENT_ENTRY = MappingProxyType({"massal": "segmen-pasar-massal", "ceruk": "segmen-ceruk",
                                   "tersegmentasi": "segmen-tersegmentasi",
                                   "terdiversifikasi": "segmen-terdiversifikasi",
                                   "multi-sisi": "segmen-multi-sisi"})
-RELATIONSHIPS = ("bantuan-pribadi", "bantuan-pribadi-khusus", "swalayan",
-                 "layanan-otomatis", "komunitas", "ko-kreasi")
-# Allowed values of every `fits` key; a key left out of an entry means "fits every value".
-FITS_VALUES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "segmen": SEGMENTS,
-    "hubungan": RELATIONSHIPS,
-    "jumlah": ("sedikit", "banyak"),
-    "nilai": ("kecil", "besar"),
-    "waktu": ("terbatas", "cukup"),
-    "saluran": ("online", "offline"),
-})
 # The overview entry of each category: explained to owners, never offered as a tactic.
 OVERVIEW_IDS = frozenset({"segmen-pelanggan", "hubungan-pelanggan", "akuisisi-pelanggan",
                           "retensi-pelanggan", "ekspansi-penjualan"})
-REQUIRED_FIELDS = ("id", "category", "title", "summary", "steps", "example",
-                   "keywords", "fits", "sources")
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_ID_LENGTH = 40  # ids travel in button payloads; each channel checks its own limit at start
-# Texts are read on phones: bound them so a consultant's slip cannot produce a wall of text.
-MAX_LENGTH = {"title": 80, "summary": 400, "step": 260, "example": 700, "keyword": 60}
 LEXICON_SECTIONS = ("singkatan", "slang", "istilah")
 WORD_LISTS = ("tanya", "tentang_usaha")   # lexicon.yaml's plain word lists besides `abaikan`
 
@@ -50,28 +31,6 @@ class KnowledgeError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
-
-
-@dataclass(frozen=True)
-class Source:
-    key: str
-    title: str
-    author: str = ""
-    url: str = ""
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    category: str
-    title: str
-    summary: str
-    steps: tuple[str, ...]
-    example: str
-    keywords: tuple[str, ...]
-    fits: Mapping[str, frozenset[str]]
-    sources: tuple[Source, ...]
-    path: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -121,100 +80,6 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
     except OSError as exc:
         problems.append(f"{path}: tidak bisa dibaca: {exc.strerror}")
     return None
-
-
-def _text(data: dict, name: str, where: str, problems: list[str], limit: int) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        problems.append(f"{where}: kolom '{name}' harus berisi teks")
-        return ""
-    value = " ".join(value.split())
-    if len(value) > limit:
-        problems.append(f"{where}: kolom '{name}' terlalu panjang ({len(value)} > {limit} huruf)")
-    return value
-
-
-def _text_list(data: dict, name: str, where: str, problems: list[str], limit: int,
-               min_items: int, max_items: int) -> tuple[str, ...]:
-    value = data.get(name)
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        problems.append(f"{where}: kolom '{name}' harus berupa daftar teks")
-        return ()
-    if not min_items <= len(value) <= max_items:
-        problems.append(f"{where}: kolom '{name}' harus berisi {min_items} sampai {max_items} butir, "
-                        f"sekarang {len(value)}")
-    items = tuple(" ".join(v.split()) for v in value)
-    for i, item in enumerate(items, 1):
-        if len(item) > limit:
-            problems.append(f"{where}: kolom '{name}' butir {i} terlalu panjang ({len(item)} > {limit} huruf)")
-    return items
-
-
-def _fits(data: dict, where: str, problems: list[str]) -> Mapping[str, frozenset[str]]:
-    raw = data.get("fits")
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: kolom 'fits' harus berupa pasangan kunci: daftar nilai")
-        return MappingProxyType({})
-    fits: dict[str, frozenset[str]] = {}
-    for key, values in raw.items():
-        if key not in FITS_VALUES:
-            problems.append(f"{where}: kolom 'fits.{key}' tidak dikenal; pilihan: {', '.join(FITS_VALUES)}")
-            continue
-        if not isinstance(values, list) or not values:
-            problems.append(f"{where}: kolom 'fits.{key}' harus berupa daftar yang tidak kosong")
-            continue
-        unknown = [v for v in values if v not in FITS_VALUES[key]]
-        if unknown:
-            problems.append(f"{where}: kolom 'fits.{key}' berisi nilai tidak dikenal {unknown}; "
-                            f"pilihan: {', '.join(FITS_VALUES[key])}")
-        fits[key] = frozenset(v for v in values if v in FITS_VALUES[key])
-    return MappingProxyType(fits)
-
-
-def _entry(path: Path, data: Any, sources: Mapping[str, Source], problems: list[str]) -> Entry | None:
-    where = str(path)
-    if not isinstance(data, dict):
-        problems.append(f"{where}: isi file harus berupa pasangan kolom: nilai")
-        return None
-    before = len(problems)
-    for name in REQUIRED_FIELDS:
-        if name not in data:
-            problems.append(f"{where}: kolom '{name}' tidak ada")
-    unknown = sorted(set(data) - set(REQUIRED_FIELDS))
-    if unknown:
-        problems.append(f"{where}: kolom tidak dikenal: {', '.join(map(str, unknown))}")
-    entry_id = data.get("id")
-    if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id) or len(entry_id) > MAX_ID_LENGTH:
-        problems.append(f"{where}: kolom 'id' harus huruf kecil, angka dan tanda hubung, "
-                        f"paling panjang {MAX_ID_LENGTH} huruf")
-    elif entry_id != path.stem:
-        problems.append(f"{where}: kolom 'id' ({entry_id}) harus sama dengan nama file ({path.stem})")
-    category = data.get("category")
-    if category not in CATEGORIES:
-        problems.append(f"{where}: kolom 'category' harus salah satu dari {', '.join(CATEGORIES)}")
-    elif category != path.parent.name:
-        problems.append(f"{where}: kolom 'category' ({category}) harus sama dengan nama folder "
-                        f"({path.parent.name})")
-    title = _text(data, "title", where, problems, MAX_LENGTH["title"])
-    summary = _text(data, "summary", where, problems, MAX_LENGTH["summary"])
-    example = _text(data, "example", where, problems, MAX_LENGTH["example"])
-    steps = _text_list(data, "steps", where, problems, MAX_LENGTH["step"], 3, 6)
-    keywords = _text_list(data, "keywords", where, problems, MAX_LENGTH["keyword"], 1, 60)
-    fits = _fits(data, where, problems)
-    source_keys = data.get("sources")
-    if not isinstance(source_keys, list) or not source_keys:
-        problems.append(f"{where}: kolom 'sources' harus berupa daftar kunci dari sources.yaml")
-        source_keys = []
-    missing = [k for k in source_keys if k not in sources]
-    if missing:
-        problems.append(f"{where}: kolom 'sources' menyebut sumber yang tidak ada di sources.yaml: {missing}")
-    if len(problems) > before:
-        return None
-    return Entry(id=entry_id, category=category, title=title, summary=summary, steps=steps,
-                 example=example, keywords=keywords, fits=fits,
-                 sources=tuple(sources[k] for k in source_keys), path=where)
 
 
 def _sources(path: Path, problems: list[str]) -> dict[str, Source]:
@@ -283,7 +148,7 @@ def load(directory: str | Path | None = None) -> KnowledgeBase:
     seen: dict[str, str] = {}
     for category in CATEGORIES:
         for path in sorted((root / category).glob("*.y*ml")):
-            entry = _entry(path, _read_yaml(path, problems), sources, problems)
+            entry = read_entry(path, _read_yaml(path, problems), sources, problems)
             if entry is None:
                 continue
             if entry.id in seen:

@@ -13,7 +13,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from ..text.normalise import Normaliser, informal_roots, lookup_words
-from .knowledge import Entry, Lexicon
+from .entry import Entry
+from .knowledge import Lexicon
 from .offtopic import OffTopic, OffTopics
 
 # How much a match in each field counts: owners' words live in keywords and titles;

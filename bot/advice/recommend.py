@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from .knowledge import OVERVIEW_IDS, Entry, KnowledgeBase
+from .entry import Entry
+from .knowledge import OVERVIEW_IDS, KnowledgeBase
 
 # How much each answer counts when it agrees (or disagrees) with an entry's `fits`.
 WEIGHTS = {"segmen": 2.0, "jumlah": 1.5, "nilai": 1.5, "waktu": 1.0, "saluran": 1.0}

@@ -4,7 +4,8 @@ from __future__ import annotations
 import copy
 from typing import Callable, Mapping
 
-from ..advice.knowledge import FITS_VALUES, KnowledgeBase
+from ..advice.entry import FITS_VALUES
+from ..advice.knowledge import KnowledgeBase
 from ..advice.lookup import Lookup
 from ..advice.recommend import Profile, Recommendation, tactics
 from ..text.normalise import clean_text, simplify

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable
 
 from rapidfuzz import fuzz, process
 
-from ..advice.knowledge import RELATIONSHIPS
+from ..advice.entry import RELATIONSHIPS
 from ..advice.recommend import Recommendation, relationships
 from ..text.normalise import simplify
 from ..text.render import short_title
