@@ -1,4 +1,4 @@
-"""Command line: umkm-coach {chat,telegram,cari,kb,stats,backup}."""
+"""Command line: umkm-coach {chat,telegram,cari,understand,rekomendasi,kb,stats,backup}."""
 from __future__ import annotations
 
 import argparse
@@ -59,6 +59,24 @@ def cmd_understand(args: argparse.Namespace) -> int:
             result = coach.understand(step, text).as_json()
         except (ValueError, KeyError, TypeError) as exc:
             result = {"intent": "unclear", "value": None, "error": f"not a step and a text: {exc}"}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_advise(args: argparse.Namespace) -> int:
+    """One owner profile (JSON) a line in, the advice for it (JSON) a line out, in order."""
+    from .core.consult import advise
+    coach = _coach()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            profile = json.loads(line)
+            if not isinstance(profile, dict):
+                raise TypeError("not an object")
+            result = advise(coach, profile)
+        except (ValueError, KeyError, TypeError) as exc:
+            result = {"error": f"not a profile: {exc}"}
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
@@ -164,6 +182,9 @@ def parser() -> argparse.ArgumentParser:
     un = sub.add_parser("understand", help="apa arti jawaban yang diketik di sebuah langkah (JSON per baris)")
     un.add_argument("--json", action="store_true", help="stdin dan stdout JSON, satu objek per baris")
     un.set_defaults(func=cmd_understand)
+    rec = sub.add_parser("rekomendasi", help="saran hubungan dan taktik untuk profil pemilik usaha (JSON per baris)")
+    rec.add_argument("--json", action="store_true", help="satu profil JSON per baris di stdin (bawaan)")
+    rec.set_defaults(func=cmd_advise)
     bk = sub.add_parser("backup", help="salin database (COACH_DB) dengan aman selagi coach berjalan")
     bk.add_argument("file", metavar="FILE")
     bk.set_defaults(func=cmd_backup)

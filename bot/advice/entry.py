@@ -30,6 +30,7 @@ FITS_VALUES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "waktu": ("terbatas", "cukup"),
     "saluran": ("online", "offline"),
     "sektor": SECTORS[:-1],
+    "pembeli": ("konsumen", "bisnis"),   # who buys: people, or businesses (offices, schools, shops)
 })
 REQUIRED_FIELDS = ("id", "category", "title", "summary", "steps", "examples",
                    "keywords", "fits", "sources")
@@ -168,8 +169,6 @@ def read_entry(path: Path, data: Any, sources: Mapping[str, Source], problems: l
     if not isinstance(data, dict):
         problems.append(f"{where}: isi file harus berupa pasangan kolom: nilai")
         return None
-    if "example" in data and "examples" not in data:   # TRANSITION: remove when every file has examples
-        data = {**{k: v for k, v in data.items() if k != "example"}, "examples": {GENERAL: data["example"]}}
     before = len(problems)
     for name in REQUIRED_FIELDS:
         if name not in data:

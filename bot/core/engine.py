@@ -233,8 +233,11 @@ class Coach:
     # ---- advice
 
     def profile(self, answers: Mapping) -> Profile:
-        """The recommender's profile from the answers of the steps that fill it (a later step wins)."""
-        fields: dict = {}
+        """The recommender's profile from the answers of the steps that fill it (a later step wins), the
+        sector and value tags read from the owner's words, and what those words say about the business."""
+        typed = " . ".join(str(answers.get(step.id) or "") for step in self.flow.steps.values() if step.reads_into)
+        fields: dict = {"sektor": answers.get("sektor"), "nilai_tag": tuple(answers.get("nilai_tag") or ()),
+                        "ciri": self.reader.traits(typed)}
         for step in self.flow.steps.values():
             value = answers.get(step.id)
             if not step.profile or not value:

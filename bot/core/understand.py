@@ -56,6 +56,9 @@ class Reader:
         self.sectors = {sector: self.phrases(items) for sector, items in w["sectors"].items()}
         self.weak_sector = set(self.phrases(w["weak_sector_words"]))
         self.values = {tag: self.phrases(items) for tag, items in w["values"].items()}
+        self.traits_words = {trait: self.phrases(items) for trait, items in w["traits"].items()}
+        self.counted_staff = re.compile(r"\b\d+ (?:orang )?(?:%s)\b" % "|".join(
+            sorted(map(re.escape, self.phrases(w["counted_staff"])), key=len, reverse=True)))
         self._known_names: dict[Option, list[str]] = {}
 
     @staticmethod
@@ -233,6 +236,21 @@ class Reader:
 
     def value_tags(self, said: str) -> list[str]:
         return [tag for tag, phrases in self.values.items() if any(self.has(said, p) for p in phrases)]
+
+    def traits(self, text: str) -> frozenset[str]:
+        """What the owner's words say beyond the buttons: businesses buy, staff, solo, self-service."""
+        said = f" {' '.join(self.tokens(text))} "
+        found = set()
+        for trait, phrases in self.traits_words.items():
+            for phrase in phrases:
+                if f" {phrase} " in said:
+                    found.add(trait)
+                    said = said.replace(f" {phrase} ", " | ")
+        if self.counted_staff.search(said):
+            found.add("staff")
+        if "staff" in found:
+            found.discard("solo")
+        return frozenset(found - {"ignore"})
 
     def amount(self, step_id: str, text: str) -> str | None:
         """The option a number means at a counted step ("sehari 40an" customers is many a month)."""
