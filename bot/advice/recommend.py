@@ -53,7 +53,7 @@ RELATIONSHIP_RULES: tuple[tuple[str, str, float, bool], ...] = (
     ("layanan-otomatis", "tag:personal", -1.0, False),
     # Community: customers who share an interest or a value and like meeting each other.
     ("komunitas", "online", 1.0, False),
-    ("komunitas", "ceruk", 1.5, True),
+    ("komunitas", "ceruk", 2.0, True),
     ("komunitas", "tersegmentasi", 1.0, True),
     ("komunitas", "tag:gengsi", 1.0, True),
     ("komunitas", "tag:tradisi", 1.0, True),
@@ -77,7 +77,7 @@ WEIGHTS = {"segmen": 1.0, "jumlah": 1.0, "nilai": 1.0, "waktu": 1.0, "saluran": 
 OPEN_FIT = 0.7   # an entry open to every value of a key: nearly as good as one made for the owner's
 MISMATCH = 2.0
 RELATIONSHIP_MATCH = 2.5     # the tactic builds the relationship the owner accepted
-VALUE_FIT = 0.75             # per customer value the tactic serves
+VALUE_FIT = 0.5              # per customer value the tactic serves
 VALUE_CLASH = 5.0            # per value it goes against: it leaves the top three unless nothing else fits
 SHOWN = 3                    # the first three are kept diverse: one per idea
 MIN_TACTICS = 3
@@ -174,6 +174,8 @@ def _fit(entry: Entry, profile: Profile, phrases: Mapping) -> tuple[float, list[
         value = getattr(profile, key)
         allowed = entry.fits.get(key)
         if value is None:
+            if key == "saluran" and allowed is not None:   # sells both ways: a one-channel tactic fits one
+                score += weight
             continue
         if allowed is None:
             score += OPEN_FIT * weight
@@ -192,8 +194,8 @@ def _tactic(entry: Entry, profile: Profile, phrases: Mapping) -> Recommendation:
     if allowed is not None and chosen:
         score += RELATIONSHIP_MATCH
         reasons.insert(0, phrases.get("hubungan", {}).get(chosen[0], ""))
-    elif allowed is None and profile.hubungan:
-        score += OPEN_FIT * RELATIONSHIP_MATCH
+    elif allowed is None and profile.hubungan:   # works with any relationship: as good a match
+        score += RELATIONSHIP_MATCH
     notes = [entry.values[t] for t in profile.nilai_tag if t in entry.values]
     for note in notes:
         score += -VALUE_CLASH if note.clashes else VALUE_FIT
