@@ -82,6 +82,11 @@ class Entry:
     def steps_for(self, sector: str | None) -> tuple[str, ...]:
         return self.sector_steps.get(sector or "", self.steps)
 
+    def notes_for(self, tags) -> tuple[ValueNote, ...]:
+        """What this tactic means for customers holding these values, clashes first."""
+        notes = [self.values[t] for t in tags if t in self.values]
+        return tuple(sorted(notes, key=lambda n: not n.clashes))
+
     @property
     def example(self) -> str:
         return self.examples[GENERAL]

@@ -26,9 +26,10 @@ RELATIONSHIP_RULES: tuple[tuple[str, str, float, bool], ...] = (
     ("bantuan-pribadi", "businesses", 1.0, True),
     ("bantuan-pribadi", "online-only", -1.0, False),
     # Dedicated personal assistance: one person holds each big client; costly, so only for big baskets.
-    ("bantuan-pribadi-khusus", "besar", 2.0, True),
+    ("bantuan-pribadi-khusus", "besar", 2.5, True),
     ("bantuan-pribadi-khusus", "businesses", 2.5, True),
-    ("bantuan-pribadi-khusus", "sedikit", 1.0, True),
+    ("bantuan-pribadi-khusus", "sedikit", 1.5, True),
+    ("bantuan-pribadi-khusus", "cukup", 1.0, True),
     ("bantuan-pribadi-khusus", "staff", 1.0, True),
     ("bantuan-pribadi-khusus", "kecil", -2.0, False),
     ("bantuan-pribadi-khusus", "terbatas", -3.0, False),
@@ -43,8 +44,10 @@ RELATIONSHIP_RULES: tuple[tuple[str, str, float, bool], ...] = (
     ("swalayan", "tag:personal", -3.0, False),
     ("swalayan", "besar", -1.0, False),
     ("swalayan", "businesses", -1.0, False),
+    ("swalayan", "online-only", -1.0, False),   # online, serving oneself is the automated kind
     # Automated service: online buyers in numbers the owner cannot answer one by one.
     ("layanan-otomatis", "online", 2.0, True),
+    ("layanan-otomatis", "online-only", 1.0, False),
     ("layanan-otomatis", "offline-only", -2.0, False),
     ("layanan-otomatis", "banyak", 1.5, True),
     ("layanan-otomatis", "terbatas", 1.0, True),
@@ -196,13 +199,12 @@ def _tactic(entry: Entry, profile: Profile, phrases: Mapping) -> Recommendation:
         reasons.insert(0, phrases.get("hubungan", {}).get(chosen[0], ""))
     elif allowed is None and profile.hubungan:   # works with any relationship: as good a match
         score += RELATIONSHIP_MATCH
-    notes = [entry.values[t] for t in profile.nilai_tag if t in entry.values]
+    notes = entry.notes_for(profile.nilai_tag)
     for note in notes:
         score += -VALUE_CLASH if note.clashes else VALUE_FIT
         if not note.clashes:
             reasons.insert(0, phrases.get("nilai_tag", {}).get(note.tag, ""))
-    notes.sort(key=lambda n: not n.clashes)
-    return Recommendation(entry, score, tuple(dict.fromkeys(r for r in reasons if r))[:3], tuple(notes),
+    return Recommendation(entry, score, tuple(dict.fromkeys(r for r in reasons if r))[:3], notes,
                           entry.example_for(profile.sektor)[0])
 
 

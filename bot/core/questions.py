@@ -1,7 +1,7 @@
 """Quick questions: the sure card, the best few offered when unsure, the honest off-topic answer, or 'not found'."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from ..advice.knowledge import MOTIVATIONS
 from ..advice.lookup import Found, Hit
@@ -27,7 +27,7 @@ def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_scor
     out.events.append(LookedUp(query, found.hits[0].id if sure else None,
                                round(found.hits[0].score, 3) if found.hits else 0.0,
                                found.topic.id if found.topic else None))
-    reply = _reply(coach, query, found, sure, offer)
+    reply = _reply(coach, query, found, sure, offer, out.session.answers)
     if reply.template != "search_empty.j2" or not quiet:
         out.replies.append(reply)
     return reply.template != "search_empty.j2"
@@ -40,11 +40,11 @@ def reply_outside(coach: Coach, query: str) -> tuple[Found, Reply]:
     return found, _reply(coach, query, found, found.sure, not found.sure and bool(found.hits))
 
 
-def _reply(coach: Coach, query: str, found: Found, sure: bool, offer: bool) -> Reply:
+def _reply(coach: Coach, query: str, found: Found, sure: bool, offer: bool, answers: Mapping = {}) -> Reply:
     if found.topic is not None:
         return Reply("off_topic.j2", {"answer": found.topic.answer})
     if sure:
-        return screens.card(coach, list(found.hits))
+        return screens.card(coach, list(found.hits), answers)
     if offer:
         return screens.offered_cards(coach, list(found.hits))
     return Reply("search_empty.j2", {"query": query})
@@ -59,7 +59,7 @@ def inline_cards(coach: Coach, query: str, popular: list[str], limit: int = 10) 
         ids = [i for i in popular if i in coach.kb.by_id]
         ids += [e.id for c in MOTIVATIONS for e in coach.kb.in_category(c) if e.id not in ids]
         entries = [coach.kb.by_id[i] for i in ids[:limit]]
-    return [Reply("card.j2", {"entry": e, "others": []}) for e in entries]
+    return [Reply("card.j2", {**screens.owner_fit(coach, {}), "entry": e, "others": []}) for e in entries]
 
 
 def show_card(coach: Coach, out: Outcome, tactic: str) -> None:
@@ -67,4 +67,5 @@ def show_card(coach: Coach, out: Outcome, tactic: str) -> None:
     entry = coach.kb.by_id.get(tactic)
     if entry is None:   # a card removed from the knowledge since the offer
         return coach.stale(out)
-    out.replies.append(screens.card(coach, [Hit(entry.id, entry.category, entry.title, 0.0, entry)]))
+    out.replies.append(screens.card(coach, [Hit(entry.id, entry.category, entry.title, 0.0, entry)],
+                                    out.session.answers))

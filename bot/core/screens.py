@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..advice.knowledge import SEGMENT_ENTRY
 from ..advice.lookup import Hit
@@ -77,8 +77,9 @@ def context_of(coach: Coach, s: Session) -> dict[str, Any]:
     group = flow.group_of(s.step)
     groups = list(flow.groups)
     context: dict[str, Any] = {
+        **owner_fit(coach, a),
         "a": {**dict.fromkeys(flow.steps), **a},   # unanswered questions read as empty
-        "step": s.step, "sector": a.get("sektor") or "lainnya",
+        "step": s.step,
         "progress": ({"number": groups.index(group) + 1, "total": len(groups), "name": flow.groups[group]}
                      if group else None),
         "previous": a.get(s.step) if s.step in a else None,
@@ -101,13 +102,21 @@ def help_reply(coach: Coach, s: Session) -> Reply:
     return Reply("help_step.j2", {**context_of(coach, s), "help": coach.step(s).help})
 
 
-def card(coach: Coach, hits: list[Hit]) -> Reply:
-    """The best hit as a tactic card, the others named, and "was this helpful?" buttons."""
+def owner_fit(coach: Coach, answers: Mapping) -> dict[str, Any]:
+    """What a card needs to speak to this owner: their sector's story and steps, their customers' values."""
+    return {"sector": answers.get("sektor") or "lainnya", "tags": list(answers.get("nilai_tag") or ()),
+            "value_phrases": coach.kb.texts.get("alasan", {}).get("nilai_tag", {}),
+            "tag_names": coach.flow.labels.get("value_tags", {})}
+
+
+def card(coach: Coach, hits: list[Hit], answers: Mapping = {}) -> Reply:
+    """The best hit as a tactic card in the owner's sector, the others named, and "was this helpful?" buttons."""
     entry = hits[0].entry
     b = coach.flow.buttons
     feedback = (Button(b["useful_yes"], callbacks.feedback(entry.id, True)),
                 Button(b["useful_no"], callbacks.feedback(entry.id, False)))
-    return Reply("card.j2", {"entry": entry, "others": [h.entry for h in hits[1:]]}, (feedback,))
+    return Reply("card.j2", {**owner_fit(coach, answers), "entry": entry, "others": [h.entry for h in hits[1:]]},
+                 (feedback,))
 
 
 def offered_cards(coach: Coach, hits: list[Hit]) -> Reply:
