@@ -14,9 +14,9 @@ from .storage.guard import Refused
 from .text.render import rich_text, to_plain
 
 
-def _coach():
+def _coach(kb=None):
     from .core.engine import Coach
-    return Coach(load())
+    return Coach(kb or load())
 
 
 def _found_json(found) -> list[dict]:
@@ -97,8 +97,30 @@ def cmd_kb(args: argparse.Namespace) -> int:
             for row in rows:
                 print(f"{row['category']:<9} {row['id']:<28} {row['title']}")
         return 0
-    print(f"ok: {len(kb.entries)} entri, {len(kb.lexicon.replacements)} padanan kata")
+    gaps = _coverage_gaps(kb)
+    for gap in gaps:
+        print(gap, file=sys.stderr)
+    if gaps:
+        print(f"{len(gaps)} kekurangan di basis pengetahuan", file=sys.stderr)
+        return 1
+    print(f"ok: {len(kb.entries)} entri, {len(kb.lexicon.replacements)} padanan kata, "
+          f"{sum(len(e.examples) for e in kb.entries)} cerita contoh")
     return 0
+
+
+def _coverage_gaps(kb) -> list[str]:
+    """Entries still missing a sector's story, and stories the coach would not read as their own sector."""
+    from .advice.entry import GENERAL, missing_sectors
+    reader = _coach(kb).reader
+    gaps = [f"{e.path}: examples: belum ada cerita untuk {', '.join(missing)}"
+            for e in kb.entries if (missing := missing_sectors(e))]
+    for e in kb.entries:
+        for sector, story in e.examples.items():
+            read = reader.sector(" ".join(reader.tokens(story)))
+            if sector != GENERAL and read != sector:
+                gaps.append(f"{e.path}: examples.{sector}: ceritanya terbaca sebagai usaha '{read}'; "
+                            f"sebut jenis usahanya dengan kata pemilik (lihat sectors di understand.yaml)")
+    return gaps
 
 
 def _service(settings: Settings):

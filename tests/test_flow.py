@@ -85,3 +85,23 @@ def test_a_product_the_coach_does_not_place_brings_the_sector_question(coach):
     assert asked.session.step == "sektor" and asked.session.answers["sektor"] == "lainnya"
     typed = coach.handle(asked.session, Text("warung makan lah"))
     assert typed.session.answers["sektor"] == "kuliner" and typed.session.step == "segmen"
+
+
+@pytest.mark.parametrize("typed, segment", [
+    # (how many, are their needs alike, a special group?, two sides?) typed as owners type them
+    (("banyak bgt", "hampir sama", "siapa aja", "ga"), "massal"),
+    (("rame", "sama semua", "iya khusus muslimah", "tidak"), "ceruk"),
+    (("itu2 aja", "agak beda", None, "nggak"), "tersegmentasi"),
+    (("banyak", "beda jauh", None, "bukan"), "terdiversifikasi"),
+    (("sedikit", "agak beda", None, "iya saling butuh"), "multi-sisi"),
+])
+def test_the_segment_quiz_can_land_on_every_segment_type(coach, typed, segment):
+    s, _, _ = walk(coach, until="segmen")
+    s = coach.handle(s, Text("belum tahu")).session
+    for step, text in zip(("kuis_jumlah", "kuis_kebutuhan", "kuis_khusus", "kuis_saling"), typed):
+        if text is None:   # the special-group question comes only after "alike"
+            assert s.step != step
+            continue
+        assert s.step == step
+        s = coach.handle(s, Text(text)).session
+    assert s.answers["segmen"] == segment and s.step == "nilai"

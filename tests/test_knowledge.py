@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.advice.entry import CATEGORIES
 from bot.advice.knowledge import KnowledgeError, default_dir, load
@@ -43,7 +44,7 @@ def test_ids_are_unique_and_entries_complete(kb):
     for e in kb.entries:
         assert e.category in CATEGORIES
         assert 3 <= len(e.steps) <= 6, e.id
-        assert e.title and e.summary and e.example and e.keywords and e.sources, e.id
+        assert e.title and e.summary and e.examples["lainnya"] and e.keywords and e.sources, e.id
 
 
 def test_lexicon_keeps_words_that_matter_here(kb):
@@ -86,3 +87,44 @@ def test_an_id_that_differs_from_the_file_name_is_refused(broken_copy: Path):
     with pytest.raises(KnowledgeError) as err:
         load(broken_copy)
     assert "sampel-gratis.yaml" in str(err.value) and "'id'" in str(err.value)
+
+
+def test_every_tactic_tells_a_story_for_every_sector_and_segment_entries_a_general_one(kb):
+    from bot.advice.entry import PER_SECTOR_CATEGORIES, SECTORS
+    for e in kb.entries:
+        wanted = SECTORS if e.category in PER_SECTOR_CATEGORIES else ("lainnya",)
+        assert set(wanted) <= set(e.examples), e.id
+
+
+def test_no_general_step_names_one_sectors_goods(kb, coach):
+    reader = coach.reader
+    for e in kb.entries:
+        for step in e.steps:
+            said = " ".join(reader.tokens(step))
+            strong = [p for sector, phrases in reader.sectors.items() for p in phrases
+                      if p not in reader.weak_sector and reader.has(said, p)]
+            assert not strong, (e.id, step, strong)
+
+
+def test_kb_check_names_an_entry_missing_a_sector(broken_copy: Path):
+    import os
+    import subprocess
+    import sys
+    path = broken_copy / "retensi" / "jaga-kualitas.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["examples"]["pertanian"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "bot", "kb", "check"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "COACH_KNOWLEDGE": str(broken_copy)})
+    assert done.returncode == 1
+    assert "jaga-kualitas.yaml" in done.stderr and "pertanian" in done.stderr
+
+
+def test_a_value_note_must_say_cocok_or_bentrok(broken_copy: Path):
+    path = broken_copy / "retensi" / "manfaat-ekstra.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["values"]["hemat"]["fit"] = "mungkin"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as err:
+        load(broken_copy)
+    assert any("manfaat-ekstra.yaml" in p and "values.hemat.fit" in p for p in err.value.problems)

@@ -77,7 +77,9 @@ def test_sheet_holds_the_whole_plan(coach, flow, finished):
                                              for i in finished.plan if i["motivasi"] == m]
     for tactic in sheet.tactics:
         entry = coach.kb.by_id[tactic.id]
-        assert tactic.steps == entry.steps and tactic.example == entry.example
+        # "kue ulang tahun": the owner's own sector's story, as in the chat
+        assert finished.answers["sektor"] == "kuliner"
+        assert tactic.steps == entry.steps_for("kuliner") and tactic.example == entry.examples["kuliner"]
         assert tactic.status.value == "direncanakan" and tactic.status.label == "Direncanakan"
         assert [s.title for s in tactic.sources] == [s.title for s in entry.sources]
     assert any(s.url for t in sheet.tactics for s in t.sources)

@@ -84,7 +84,8 @@ def test_understand_json_answers_line_for_line():
 # The chat walked with typed words only, as an owner on a phone would: (typed, the step it leads to)
 TYPED_WALK = [("Warung Bu Sri", "produk"), ("nasi pecel", "segmen"), ("ga tau deh", "kuis_jumlah"),
               ("sekitar 30 orang sebulan", "kuis_kebutuhan"), ("mundur", "kuis_jumlah"),
-              ("30an orang", "kuis_kebutuhan"), ("hampir sama semua", "kuis_saling"), ("ga", "nilai"),
+              ("30an orang", "kuis_kebutuhan"), ("hampir sama semua", "kuis_khusus"),
+              ("siapa aja sih", "kuis_saling"), ("ga", "nilai"),
               ("murah dan halal, belinya pagi", "sarana_nilai"), ("ga gede sih", "sarana_waktu"),
               ("sendirian", "sarana_saluran"), ("online sama offline dua2nya", "hubungan"),
               ("terserah", "motivasi"), ("biar pelanggan ga pindah ke toko lain", "taktik"),

@@ -43,6 +43,8 @@ def segment_from_quiz(a: dict) -> str:
         return "terdiversifikasi"
     if needs == "agak-beda":
         return "tersegmentasi"
+    if a.get("kuis_khusus") == "ya":   # similar needs, but a group of its own: a niche, not the mass market
+        return "ceruk"
     return "massal" if a.get("kuis_jumlah") == "banyak" else "ceruk"
 
 

@@ -116,6 +116,7 @@ def plan_sheet(kb: KnowledgeBase, flow: FlowLabels, session: PlanSession) -> Pla
     channel = (words.get("channels") or {}).get(saluran) or option_labels.get("sarana_saluran", {}).get(saluran, "")
     relationships = tuple(kb.by_id[r].title for r in a.get("hubungan") or () if r in kb.by_id)
 
+    sector = a.get("sektor")   # the owner's own stories and steps, as in the chat
     by_motive: dict[str, list[Tactic]] = {}
     for item in session.plan or ():
         entry = kb.by_id.get(item.get("id", ""))
@@ -126,7 +127,7 @@ def plan_sheet(kb: KnowledgeBase, flow: FlowLabels, session: PlanSession) -> Pla
             if s.key not in seen:
                 seen.add(s.key)
                 sources.append(SourceRef(s.title, s.author, s.url))
-        tactic = Tactic(entry.id, entry.title, entry.summary, tuple(entry.steps), entry.example,
+        tactic = Tactic(entry.id, entry.title, entry.summary, entry.steps_for(sector), entry.example_for(sector)[1],
                         _status(item.get("status") or "direncanakan", flow.plan_status), tuple(sources))
         by_motive.setdefault(str(item.get("motivasi") or ""), []).append(tactic)
     motive_labels = option_labels.get("motivasi", {})
