@@ -59,11 +59,12 @@ TO_TACTICS = [To("taktik")]
     (TO_SEGMENT + [text("2")], "nilai", {"segmen": "ceruk"}),
     (TO_SEGMENT + [text("pasar masal")], "nilai", {"segmen": "massal"}),          # typo
     (TO_SEGMENT + [text("gatau")], "kuis_jumlah", {}),                             # help, not an error
-    (TO_SEGMENT + [text("gatau"), text("banyak"), text("sama"), text("tidak")], "nilai",
+    (TO_SEGMENT + [text("gatau"), text("banyak"), text("sama"), text("siapa saja"), text("tidak")], "nilai",
      {"segmen": "massal", "kuis_jumlah": "banyak"}),
     (TO_SEGMENT + [text("gatau"), text("sedikit"), text("sangat beda"), text("tidak")], "nilai",
      {"segmen": "terdiversifikasi"}),
-    (TO_SEGMENT + [text("gatau"), text("banyak"), text("sama"), text("ya")], "nilai", {"segmen": "multi-sisi"}),
+    (TO_SEGMENT + [text("gatau"), text("banyak"), text("sama"), text("khusus"), text("ya")], "nilai",
+     {"segmen": "multi-sisi"}),
     (TO_VALUES + [text("ibu-ibu, halal")], "sarana_jumlah", {"nilai": "ibu-ibu, halal"}),
     (TO_VALUES + [text("lewati")], "sarana_jumlah", {"nilai": ""}),
     (TO_RELATIONSHIP, "hubungan", {"sarana_saluran": "offline"}),

@@ -20,7 +20,10 @@ def test_console_walk_is_byte_identical(coach, tmp_path):
     """tests/data/console_walk.out was printed by commit 8f67be9 for console_walk.txt, then reprinted when
     typed answers began to be confirmed (issue 11): the only differences were the "✅ Oke: ..." lines, the
     sector line with its "Ganti jenis usaha" button, examples chosen by sector, and the other cards named
-    under a card (the lookup learned owners' words)."""
+    under a card (the lookup learned owners' words); and again for tailored advice (issue 12): the quiz's
+    special-group question (one more typed line, "siapa saja"), the owner's sector's stories and steps, the
+    customers'-values lines, relationship reasons and tactic ranking by the new rules, and "sendirian" typed at
+    the channel question now read as not understood rather than answered with an unrelated card."""
     output = io.StringIO()
     script = (DATA / "console_walk.txt").read_text(encoding="utf-8")
     console.run(CoachService(coach, Storage(tmp_path / "walk.db")), input=io.StringIO(script), output=output)
@@ -71,7 +74,7 @@ def test_buttons_sent_before_keep_working(coach, tmp_path):
     assert store.export(5)["events"] == []
 
     press(service, 6, "a:kuis_kebutuhan:mirip")
-    assert store.load(6).step == "kuis_saling"
+    assert store.load(6).step == "kuis_khusus"   # the special-group question, added since
 
 
 def test_replies_queued_before_are_delivered_with_their_buttons(coach, tmp_path):

@@ -18,7 +18,7 @@ RELATIONSHIP_RULES: tuple[tuple[str, str, float, bool], ...] = (
     # Personal assistance: the UMKM default; people who come in, few customers, or customers who want a person.
     ("bantuan-pribadi", "any", 1.0, False),
     ("bantuan-pribadi", "offline", 1.5, True),
-    ("bantuan-pribadi", "walk-in-service", 2.5, True),
+    ("bantuan-pribadi", "walk-in-service", 2.5, False),   # said by "offline" already
     ("bantuan-pribadi", "staff", 1.0, True),
     ("bantuan-pribadi", "tag:personal", 2.0, True),
     ("bantuan-pribadi", "sedikit", 1.0, True),
