@@ -274,7 +274,7 @@ def synthesise(entries: Sequence[Entry], factor: int, seed: int) -> list[Entry]:
                 title=_mix(rng, entry.title, donor, new[:1], 0.25),
                 summary=_mix(rng, entry.summary, donor, new, 0.25),
                 steps=tuple(_mix(rng, s, donor, (), 0.25) for s in steps),
-                example=_mix(rng, entry.example, donor, (), 0.15),
+                examples={**entry.examples, "lainnya": _mix(rng, entry.example, donor, (), 0.15)},
                 keywords=tuple(keywords),
                 path=f"{entry.path}#s{n}",
             ))
