@@ -45,40 +45,40 @@ def cmd_cari(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_understand(args: argparse.Namespace) -> int:
-    """One {"step", "text"} JSON object a line in, one {"intent", "value"} a line out, in order."""
-    coach = _coach()
+def _json_lines(answer, when_unreadable) -> int:
+    """One JSON object a line in, one answer a line out, in order; an unreadable line gets an error line."""
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
             asked = json.loads(line)
-            step, text = asked["step"], str(asked["text"])
-            if step not in coach.flow.steps:
-                raise KeyError(step)
-            result = coach.understand(step, text).as_json()
+            if not isinstance(asked, dict):
+                raise TypeError("not an object")
+            result = answer(asked)
         except (ValueError, KeyError, TypeError) as exc:
-            result = {"intent": "unclear", "value": None, "error": f"not a step and a text: {exc}"}
+            result = when_unreadable(exc)
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
+
+
+def cmd_understand(args: argparse.Namespace) -> int:
+    """One {"step", "text"} JSON object a line in, one {"intent", "value"} a line out, in order."""
+    coach = _coach()
+
+    def understood(asked: dict) -> dict:
+        step, text = asked["step"], str(asked["text"])
+        if step not in coach.flow.steps:
+            raise KeyError(step)
+        return coach.understand(step, text).as_json()
+    return _json_lines(understood, lambda exc: {"intent": "unclear", "value": None,
+                                                 "error": f"not a step and a text: {exc}"})
 
 
 def cmd_advise(args: argparse.Namespace) -> int:
     """One owner profile (JSON) a line in, the advice for it (JSON) a line out, in order."""
     from .core.consult import advise
     coach = _coach()
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            profile = json.loads(line)
-            if not isinstance(profile, dict):
-                raise TypeError("not an object")
-            result = advise(coach, profile)
-        except (ValueError, KeyError, TypeError) as exc:
-            result = {"error": f"not a profile: {exc}"}
-        print(json.dumps(result, ensure_ascii=False), flush=True)
-    return 0
+    return _json_lines(lambda profile: advise(coach, profile), lambda exc: {"error": f"not a profile: {exc}"})
 
 
 def cmd_kb(args: argparse.Namespace) -> int:

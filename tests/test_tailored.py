@@ -80,3 +80,26 @@ def test_solo_laundry_and_b2b_konveksi_get_different_relationships_for_reasons_t
     assert "kantor, sekolah" in seen_k["hubungan"]   # it said who buys: offices and schools
     assert "karyawan" not in seen_l["hubungan"]   # the laundry said it works alone: no reason may claim staff
     assert "datang" in seen_l["hubungan"]         # it chose offline: people come to it
+
+
+def test_rekomendasi_json_gives_what_the_chat_would_and_honours_overrides(coach):
+    import json
+    import subprocess
+    import sys
+
+    from bot.core.consult import advise
+    hijab = {"sells": "hijab segi empat dan pashmina", "segment": "ceruk", "count": "banyak", "spend": "kecil",
+             "time": "cukup", "channel": "online", "values": "muslimah, pengen modis tapi murah",
+             "motivation": "akuisisi"}
+    overridden = {**hijab, "sector": "kerajinan", "value_tags": ["lingkungan"]}
+    lines = [hijab, overridden, "not a profile"]
+    done = subprocess.run([sys.executable, "-m", "bot", "rekomendasi", "--json"], capture_output=True, text=True,
+                          timeout=60, input="".join(json.dumps(x) + "\n" for x in lines))
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and len(out) == 3
+    assert out[0] == json.loads(json.dumps(advise(coach, hijab)))          # the chat's own function
+    assert out[0]["sector"] == "fashion" and {"halal", "gengsi", "hemat"} <= set(out[0]["value_tags"])
+    assert len({t["id"] for t in out[0]["tactics"][:3]}) == 3
+    assert all(t["example_sector"] == "fashion" for t in out[0]["tactics"])
+    assert out[1]["sector"] == "kerajinan" and out[1]["value_tags"] == ["lingkungan"]
+    assert "error" in out[2]
