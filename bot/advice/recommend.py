@@ -77,7 +77,7 @@ RELATIONSHIP_RULES: tuple[tuple[str, str, float, bool], ...] = (
 # Tactics: how much each answer counts when an entry's `fits` names it (open keys count as a match, so
 # tactics that suit everyone compete fairly); a tactic that needs what the owner lacks drops hard.
 WEIGHTS = {"segmen": 1.0, "jumlah": 1.0, "nilai": 1.0, "waktu": 1.0, "saluran": 1.5, "sektor": 1.5, "pembeli": 1.5}
-OPEN_FIT = 0.7   # an entry open to every value of a key: nearly as good as one made for the owner's
+OPEN_FIT = 0.7   # an entry open to every value of a key: nearly as good as one made for that value
 MISMATCH = 2.0
 RELATIONSHIP_MATCH = 2.5     # the tactic builds the relationship the owner accepted
 VALUE_FIT = 0.5              # per customer value the tactic serves
