@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.channels.base import Incoming, Limits, Message, OutFile, Outgoing, Sent
+from bot.channels.base import TELEGRAM_OWNERS, Incoming, Limits, Message, OutFile, Outgoing, Sent
 
 
 class CollectingChannel:
     name = "collect"
     limits = Limits(text=4096, buttons_per_message=None, button_label=None, button_data=None, edits=True)
+    owners = TELEGRAM_OWNERS
+
+    def checkin_nudge(self):
+        return None
 
     def __init__(self):
         self.sent: list[tuple[int, Message, OutFile | None]] = []

@@ -74,7 +74,7 @@ class Outbox:
                     log.info("%d replies left by an earlier run will be sent", taken)
                 self._took_over = True
             self._mark_remembered()
-            for owner_id in self.storage.pending_owners():
+            for owner_id in self.storage.pending_owners(channel.owners):
                 if owner_id in self._locks and self._locks[owner_id].locked():
                     continue   # being delivered right now
                 stored = [m for m in self.pending(owner_id) if m.outbox_id not in self._unmarked]

@@ -11,7 +11,7 @@ from typing import Callable
 from ..channels.base import Channel, Incoming, Message, OutFile, Outgoing
 from ..core import questions, schedule
 from ..core.engine import Coach
-from ..core.model import CheckinDue, Reply
+from ..core.model import Action, CheckinDue, Reply, Session
 from ..storage import Storage
 from ..text.render import rich_text
 from . import stats
@@ -27,6 +27,12 @@ class StorageUnavailable(Exception):
 
 class DatabaseLost(StorageUnavailable):
     """The database file was deleted or replaced under the running coach: it takes no more updates."""
+
+
+def _checkin_waits(session: Session | None, action: Action) -> bool:
+    """The owner has a check-in that fell due and was not sent (it waits for them to write)."""
+    return (session is not None and not isinstance(action, CheckinDue)
+            and any(r["due"] <= action.now for r in session.reminders))
 
 
 class CoachService:
@@ -63,7 +69,14 @@ class CoachService:
         now = self.clock()
         action = replace(incoming.action, operator=owner_id in self.admin_ids, now=now,
                          quiet_hours=self.quiet_hours)
-        outcome = self.coach.handle(session, action)
+        if channel.limits.reply_window and _checkin_waits(session, action):
+            # a check-in held back by the channel's reply window goes first, now that the owner wrote;
+            # it asks about the plan without moving the step, so their message is then taken as usual
+            held = self.coach.handle(session, CheckinDue(now=now, quiet_hours=self.quiet_hours))
+            outcome = self.coach.handle(held.session, action)
+            outcome.replies[:0], outcome.events[:0] = held.replies, held.events
+        else:
+            outcome = self.coach.handle(session, action)
         replies = [self._with_records(owner_id, reply) for reply in outcome.replies]
         messages = self.format(channel, replies, incoming.source_message_id)
         ids = self.storage.save(owner_id, incoming.chat_id, outcome.session, outcome.events,
@@ -232,11 +245,15 @@ class CoachService:
         if schedule.is_quiet(now, self.quiet_hours):
             return []
         owners = []
-        for owner_id in self.storage.due_checkins(now):
+        for owner_id in self.storage.due_checkins(now, channel.owners):
             if only is not None and owner_id != only:
                 continue
             try:   # to the private chat (the owner's own id on every channel), never to a group
-                if self.handle(channel, Incoming(owner_id, owner_id, CheckinDue())):
+                if self._outside_window(channel, owner_id, now):
+                    sent = self._hold_checkin(channel, owner_id)
+                else:
+                    sent = self.handle(channel, Incoming(owner_id, owner_id, CheckinDue()))
+                if sent:
                     owners.append(owner_id)
             except StorageUnavailable as exc:   # nothing was sent: the next round tries again
                 log.warning("check-ins wait: the database cannot be written (%s)", exc)
@@ -244,6 +261,25 @@ class CoachService:
             except Exception:   # one owner's trouble must not hold back everyone else's check-in
                 log.exception("check-in for owner %s failed", owner_id)
         return owners
+
+    def _outside_window(self, channel: Channel, owner_id: int, now: float) -> bool:
+        window = channel.limits.reply_window
+        last = self.storage.last_active(owner_id) if window else None
+        return last is not None and now - last > window
+
+    def _hold_checkin(self, channel: Channel, owner_id: int) -> list[Outgoing]:
+        """Outside the reply window a check-in may not go as it is: it waits for the owner's next message,
+        announced by the channel's approved template when there is one (once per check-in)."""
+        self.check_file()
+        nudge = channel.checkin_nudge()
+        messages = [nudge] if nudge else []
+        try:
+            ids = self.storage.hold_checkin(owner_id, owner_id, [m.payload() for m in messages])
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        log.info("check-in for owner %s waits for their next message (%s)", owner_id,
+                 "template sent" if messages else "no template configured")
+        return self._queued(owner_id, owner_id, ids, messages)
 
     def inline(self, query: str) -> list[tuple[str, str, str, str]]:
         """(id, title, description, card rich text) for an inline query."""

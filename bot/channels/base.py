@@ -16,6 +16,8 @@ class Limits:
     button_label: int | None           # characters
     button_data: int | None            # bytes of a button's payload
     edits: bool                        # can a sent message be replaced in place
+    reply_window: float | None = None  # seconds after the owner's last message in which free text may go
+                                       # (WhatsApp: 24 h); None: any time
 
 
 @dataclass(frozen=True)
@@ -36,16 +38,19 @@ class Message:
     buttons: ButtonRows = ()
     edit: int | None = None            # replace this message instead of sending a new one
     file: str | None = None            # a file made at send time: "datasaya", "rencana_png", ...
+    template: str | None = None        # an approved template, by name: all that may go outside the reply window
 
     def payload(self) -> dict:
         if self.file:
             return {"file": self.file}
+        if self.template:
+            return {"template": self.template}
         return {"text": self.text, "buttons": [[list(b) for b in row] for row in self.buttons], "edit": self.edit}
 
     @classmethod
     def from_payload(cls, payload: dict) -> "Message":
         buttons = tuple(tuple((b[0], b[1]) for b in row) for row in payload.get("buttons", ()))
-        return cls(payload.get("text", ""), buttons, payload.get("edit"), payload.get("file"))
+        return cls(payload.get("text", ""), buttons, payload.get("edit"), payload.get("file"), payload.get("template"))
 
 
 @dataclass(frozen=True)
@@ -98,9 +103,16 @@ class Unreachable(Exception):
     """The platform could not be reached; the message stays queued."""
 
 
+# Owner ids are scoped by channel, in blocks of one 64-bit number line: Telegram's user ids (and the
+# terminal's 0) lie below 2**62; a WhatsApp number is kept as 2**62 + the number (at most 15 digits).
+TELEGRAM_OWNERS = range(-2**63, 2**62)
+WHATSAPP_OWNERS = range(2**62, 2**63)
+
+
 class Channel(Protocol):
     name: str
     limits: Limits
+    owners: range   # the owner ids this channel's owners have (ids are scoped by channel)
 
     def format(self, text: str, buttons: Sequence[Sequence[Button]], replace: bool,
                source_message_id: int | None) -> list[Message]:
@@ -108,3 +120,6 @@ class Channel(Protocol):
 
     async def send(self, chat_id: int, message: Message, file: OutFile | None = None) -> Sent:
         """Send one message (raise Blocked, RetryLater or Unreachable); a refusal is the channel's to log."""
+
+    def checkin_nudge(self) -> Message | None:
+        """What may go to an owner outside the reply window to say a check-in waits (None: nothing)."""

@@ -9,7 +9,7 @@ from typing import Sequence, TextIO
 from ..app.service import CoachService, DatabaseLost, StorageUnavailable
 from ..core.model import Action, Button, Command, Press, Start, Text
 from ..text.render import rich_text, to_plain
-from .base import Incoming, Limits, Message, OutFile, Sent
+from .base import TELEGRAM_OWNERS, Incoming, Limits, Message, OutFile, Sent
 
 CONSOLE_OWNER = 0          # the terminal is one owner; Telegram user ids are never 0
 
@@ -17,6 +17,10 @@ CONSOLE_OWNER = 0          # the terminal is one owner; Telegram user ids are ne
 class ConsoleChannel:
     name = "console"
     limits = Limits(text=1_000_000, buttons_per_message=None, button_label=None, button_data=None, edits=False)
+    owners = TELEGRAM_OWNERS   # the terminal's one owner, 0, lies in Telegram's block
+
+    def checkin_nudge(self) -> None:
+        return None
 
     def __init__(self, output: TextIO):
         self.output = output

@@ -39,6 +39,13 @@ def seen_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+def _bounds(within: range | None) -> tuple[int, int]:
+    """A block of owner ids as SQL bounds (SQLite's integers are 64-bit: the top id stays out of reach)."""
+    if within is None:
+        return -2**63, 2**63 - 1
+    return max(within.start, -2**63), min(within.stop, 2**63 - 1)
+
+
 def file_identity(path: str) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
@@ -168,9 +175,12 @@ class Storage:
         rows = self.db.execute(sql + " ORDER BY id", params).fetchall()
         return [{"id": r[0], "owner_id": r[1], "chat_id": r[2], "payload": json.loads(r[3])} for r in rows]
 
-    def pending_owners(self) -> list[int]:
+    def pending_owners(self, within: range | None = None) -> list[int]:
+        """Owners (of one channel's block of ids, if given) with replies this process has to send."""
+        low, high = _bounds(within)
         return [r[0] for r in self.db.execute("SELECT DISTINCT owner_id FROM outbox WHERE claimed_by = ? "
-                                              "ORDER BY owner_id", [self.claimant])]
+                                              "AND owner_id >= ? AND owner_id < ? ORDER BY owner_id",
+                                              [self.claimant, low, high])]
 
     def mark_sent(self, outbox_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE id = ?", [outbox_id])
@@ -178,11 +188,24 @@ class Storage:
     def drop_pending(self, owner_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE owner_id = ?", [owner_id])
 
-    def due_checkins(self, now: float) -> list[int]:
-        """Active owners with a check-in due by `now`."""
+    def due_checkins(self, now: float, within: range | None = None) -> list[int]:
+        """Active owners (of one channel's block of ids, if given) with a check-in due by `now`."""
+        low, high = _bounds(within)
         rows = self.db.execute("SELECT id FROM owners WHERE next_checkin <= ? AND active = 1 "
-                               "ORDER BY next_checkin", [now])
+                               "AND id >= ? AND id < ? ORDER BY next_checkin", [now, low, high])
         return [r[0] for r in rows.fetchall()]
+
+    def hold_checkin(self, owner_id: int, chat_id: int, replies: Iterable[dict] = ()) -> list[int]:
+        """The owner's due check-in waits for their next message (which sets next_checkin again); the
+        replies saying so (a template, or none) are queued in the same commit, so they go once."""
+        with self.db.atomic():
+            self.db.execute("UPDATE owners SET next_checkin = NULL WHERE id = ?", [owner_id])
+            return self.enqueue(owner_id, chat_id, replies)
+
+    def last_active(self, owner_id: int) -> float | None:
+        """When the owner last wrote or pressed something (check-ins the coach sent do not count)."""
+        row = self.db.execute("SELECT updated_at FROM owners WHERE id = ?", [owner_id]).fetchone()
+        return row[0] if row else None
 
     def popular_tactics(self, limit: int = 10) -> list[str]:
         """Tactic ids owners use most: put in plans and found by quick questions."""

@@ -10,7 +10,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from ...core.model import Button
 from ...text.render import to_plain
-from ..base import Blocked, Message, OutFile, RetryLater, Sent, Unreachable
+from ..base import TELEGRAM_OWNERS, Blocked, Message, OutFile, RetryLater, Sent, Unreachable
 from .markup import LIMITS, TEXT_LIMIT, keyboard, split_message
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ class TelegramSender:
     """format() and send() of the channel protocol, for one bot."""
     name = "telegram"
     limits = LIMITS
+    owners = TELEGRAM_OWNERS
 
     def __init__(self, bot: Bot):
         self.bot = bot
@@ -93,6 +94,10 @@ class TelegramSender:
                                       reply_markup=_markup(message), link_preview_options=NO_PREVIEW)
         # in a group (private chats have the user's positive id) only the owner may press its buttons
         return Sent(sent.message_id, ties_owner=bool(message.buttons) and chat_id < 0)
+
+
+    def checkin_nudge(self) -> None:
+        return None   # Telegram has no reply window: check-ins go as they are
 
 
 def _markup(message: Message):
