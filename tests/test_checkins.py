@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import replace
 
 import pytest
 
 from bot.core import schedule as checkins
+from bot.channels.base import Message
 from tests.collecting import CHANNEL, handle
 from bot.core.model import Command, Press, Start, Text
 from bot.app.service import CoachService
@@ -210,3 +212,63 @@ def test_configured_quiet_hours_also_move_the_due_time(coach, storage, clock):
     finish_plan(service)
     reply = handle(service, OWNER, OWNER, Press("r:3"))   # 10:00 + 3 days falls in 9-12
     assert "Kamis, 26-11-2026 pukul 12.00 WIB" in texts(reply)
+
+
+class WindowedChannel(type(CHANNEL)):
+    """A collecting channel with WhatsApp's rule: free text only within 24 h of the owner's last message."""
+    limits = replace(CHANNEL.limits, reply_window=24 * 3600)
+
+    def __init__(self, template: str | None):
+        super().__init__()
+        self.template = template
+
+    def checkin_nudge(self):
+        return Message(template=self.template) if self.template else None
+
+
+@pytest.mark.parametrize("template", [None, "cek_rencana"])
+def test_outside_the_reply_window_a_check_in_waits_and_goes_first_when_the_owner_writes(service, clock, template):
+    channel = WindowedChannel(template)
+    for line in SCRIPT:
+        handle(service, OWNER, OWNER, core_action(line), channel=channel)
+    handle(service, OWNER, OWNER, Press("r:3"), channel=channel)
+    clock.now = wib(26, 10)                 # due, but the owner last wrote three days ago
+    sent = service.send_due_checkins(channel)
+    queued = service.pending(OWNER)[-1:]
+    if template:                            # only the approved template may go now, and only once
+        assert sent == [OWNER] and queued[0].message.template == "cek_rencana"
+    else:                                   # nothing may go: it waits
+        assert sent == [] and "sudah dicoba?" not in texts(queued)
+    clock.now = wib(26, 12)
+    assert service.send_due_checkins(channel) == []
+    assert service.storage.load(OWNER).reminders   # not lost: it waits for the owner
+    reply = handle(service, OWNER, OWNER, Text("halo, saya sudah coba"), channel=channel)
+    assert "Sudah 3 hari" in reply[0].text and sum("sudah dicoba?" in m.text for m in reply) == 3
+    assert len(reply) > 4                    # and the owner's own message is answered after it
+    assert service.storage.load(OWNER).reminders == []
+    assert service.send_due_checkins(channel) == []
+
+
+def test_within_the_reply_window_a_check_in_goes_as_usual(service, clock):
+    channel = WindowedChannel("cek_rencana")
+    for line in SCRIPT:
+        handle(service, OWNER, OWNER, core_action(line), channel=channel)
+    handle(service, OWNER, OWNER, Press("r:3"), channel=channel)
+    clock.now = wib(26, 9)
+    handle(service, OWNER, OWNER, Command(name="profil"), channel=channel)   # an hour before it falls due
+    clock.now = wib(26, 10)
+    assert service.send_due_checkins(channel) == [OWNER]
+    assert sum("sudah dicoba?" in m.text for m in service.pending(OWNER)) == 3
+
+
+@pytest.mark.parametrize("typed", ["berhenti", "Stop", "/berhenti"])
+def test_berhenti_stops_every_check_in(service, clock, typed):
+    finish_plan(service)
+    handle(service, OWNER, OWNER, Press("r:3"))
+    handle(service, OWNER, OWNER, Press("r:7"))
+    action = Command(name="berhenti") if typed.startswith("/") else Text(typed)
+    reply = handle(service, OWNER, OWNER, action)
+    assert "pengingat dihentikan" in texts(reply)
+    assert service.storage.load(OWNER).reminders == []
+    clock.now = wib(30, 11)
+    assert service.send_due_checkins(CHANNEL) == []

@@ -210,3 +210,20 @@ def test_handle_does_not_modify_the_given_session(coach):
 def test_typing_for_another_round_after_the_plan(coach, typed):
     session, _ = drive(coach, TO_TACTICS + [text("1"), text("selesai"), text(typed)])
     assert session.step == "motivasi"
+
+
+@pytest.mark.parametrize("typed, template", [("hapus data", "delete_confirm.j2"), ("Rencana saya", "plan.j2"),
+                                             ("profil", "profile.j2"), ("data saya", "my_data.j2"),
+                                             ("bantuan", "commands.j2"), ("berhenti", "reminders_stopped.j2")])
+def test_commands_typed_as_plain_words_work_at_any_step(coach, typed, template):
+    """Owners on WhatsApp have no command menu: a message that is just a command word runs the command."""
+    session, outcome = drive(coach, TO_SEGMENT + [text(typed)])
+    assert outcome.replies[0].template == template
+    assert session.step == "segmen"
+
+
+def test_a_step_that_takes_the_word_as_its_answer_wins_over_the_command(coach):
+    """"rencana" at the tactic pick means "make the plan", not "show my (empty) plan"."""
+    session, outcome = drive(coach, TO_TACTICS + [text("1"), text("rencana")])
+    assert session.step == "selesai" and session.plan
+

@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from . import callbacks, plan, questions, screens
-from .model import Action, Button, Exported, Forgotten, Outcome, Paused, Reply, Restarted, Session, Started
+from .model import Action, Button, CheckinCancelled, Exported, Forgotten, Outcome, Paused, Reply, Restarted, Session, Started
 
 if TYPE_CHECKING:
     from .engine import Coach
 
 # Commands that show or touch an owner's own data: never answered in a group, where others read along.
-PRIVATE = frozenset({"datasaya", "hapusdata", "profil", "rencana", "pengingat", "statistik"})
+PRIVATE = frozenset({"datasaya", "hapusdata", "profil", "rencana", "pengingat", "berhenti", "statistik"})
 # A yes/no pressed with no question pending (twice, or on an old message) says so, and nothing false.
 LEFTOVER_ANSWERS = {"ulang_tidak": "restart_kept.j2", "ulang_ya": "restart_kept.j2",
                     "hapus_tidak": "delete_kept.j2", "hapus_ya": "delete_stale.j2"}
@@ -90,6 +90,18 @@ def _reminders(coach: Coach, out: Outcome, args: str, action: Action) -> None:
         coach.ask_unless_paused(out)
 
 
+def _stop_checkins(coach: Coach, out: Outcome, args: str, action: Action) -> None:
+    """"berhenti": no more check-ins (the owner can set one again from /pengingat)."""
+    s = out.session
+    had = bool(s.reminders)
+    if had:
+        s.reminders = []
+        out.events.append(CheckinCancelled())
+    out.replies.append(Reply("reminders_stopped.j2", {"had": had, "has_plan": bool(s.plan)}))
+    if coach.step(s).kind != "done":
+        coach.ask_unless_paused(out)
+
+
 def _profile(coach: Coach, out: Outcome, args: str, action: Action) -> None:
     out.replies.append(Reply("profile.j2", screens.context_of(coach, out.session)))
     coach.ask_unless_paused(out)
@@ -108,6 +120,7 @@ COMMANDS: dict[str, Callable[[Coach, Outcome, str, Action], None]] = {
     "cari": _search,
     "rencana": _plan,
     "pengingat": _reminders,
+    "berhenti": _stop_checkins,
     "profil": _profile,
 }
 

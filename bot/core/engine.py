@@ -90,6 +90,8 @@ class Coach:
         simple = simplify(text)
         if s.confirm in ("ulang", "hapus") and commands.confirmed(self, out, simple):
             return None
+        if simple in self.flow.typed_commands and not self._step_takes(s, simple):
+            return commands.run(self, out, self.flow.typed_commands[simple], "", out.action)
         if s.paused:
             return commands.while_paused(self, out, text)
         if simple in self.flow.help_words or simple == "?":
@@ -100,6 +102,17 @@ class Coach:
         if self.step(s).kind == "text":
             return self._answer_text(out, text)
         return self.answer_choice(out, text, from_button=False)
+
+    def _step_takes(self, s: Session, simple: str) -> bool:
+        """Whether the step reads these words as its own answer (then they are no command there)."""
+        step, flow = self.step(s), self.flow
+        if step.kind == "multi":
+            return simple in flow.done_words or simple in flow.all_words
+        if step.kind == "done":
+            return simple in flow.again_words or simple in flow.remind_words or simple in flow.done_words
+        if step.kind == "choice":
+            return self.understand(s.step, simple, self.options(s)).intent == "answer"
+        return False
 
     # ---- answering
 

@@ -81,6 +81,8 @@ class Flow:
         self.plan_status: dict[str, str] = dict(labels["plan_status"])
         self.options = {s.id: s.options for s in self.steps.values() if s.options}
         self.commands = {alias: name for name, aliases in words["commands"].items() for alias in aliases}
+        self.typed_commands = {normalise.simplify(w): name for name, said in words["typed_commands"].items()
+                               for w in said}
         self.exit_commands = frozenset(words["exit_commands"])
         self.question_words = tuple(normalise.simplify(w) for w in words["question_words"])
         self.help_words = _words(words["help_words"])
