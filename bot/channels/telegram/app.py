@@ -12,10 +12,12 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 from telegram.request import BaseRequest
 
 from ...advice.knowledge import KnowledgeBase
+from ...app import logs
 from ...app.service import CoachService
 from ...config import Settings
 from ...core import callbacks
 from ...core.checkins import STATUSES
+from ..web import PortBusy
 from . import webhook
 from .handlers import TelegramHandlers
 from .markup import LIMITS
@@ -24,30 +26,6 @@ from .sender import seconds
 log = logging.getLogger(__name__)
 POLL_TIMEOUT_SECONDS = 30    # long polling: how long one getUpdates waits for news
 REFUSED_WAIT_SECONDS = (1.0, 60.0)   # first and longest wait before asking again for an update the database refused
-QUIET_LOGGERS = ("httpx",               # it logs request URLs, token included
-                 "apscheduler")         # a line for every run of every job: thousands a day
-
-
-class TokenScrubber(logging.Formatter):
-    """Blanks the bot token out of every formatted log line, tracebacks included (URLs carry it)."""
-
-    def __init__(self, token: str, fmt: str):
-        super().__init__(fmt)
-        self.token = token
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        return text.replace(self.token, "<token>") if self.token else text
-
-
-def configure_logging(token: str, level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level)
-    logging.getLogger().setLevel(level)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(max(level, logging.WARNING))
-    scrubber = TokenScrubber(token, "%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(scrubber)
 
 
 def check_payloads(kb: KnowledgeBase) -> None:
@@ -89,13 +67,13 @@ def build_application(service: CoachService, settings: Settings, request: BaseRe
 
 def run(settings: Settings, service: CoachService) -> int:
     """Long polling, or a webhook when WEBHOOK_URL is set, until stopped; the exit code."""
-    configure_logging(settings.token, logging.getLevelName(settings.log_level))
+    logs.configure([settings.token], settings.log_level)
     app = build_application(service, settings)
     mode = f"webhook on {settings.listen_host}:{settings.port}" if settings.webhook_url else "long polling"
     log.info("started: %s, database %s", mode, service.storage.path)
     try:
         asyncio.run(_until_signalled(app, webhook.serve(app, settings) if settings.webhook_url else poll(app)))
-    except webhook.PortBusy as exc:
+    except PortBusy as exc:
         log.error("%s", exc)
         return 1
     log.info("stopped")

@@ -13,22 +13,18 @@ import hmac
 import json
 import logging
 import secrets
+from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.ext import Application
-from tornado.httpserver import HTTPServer
-from tornado.web import Application as WebApplication, RequestHandler
+from tornado.web import RequestHandler
 
 from ...config import Settings
+from ..web import Route, listen
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_BODY_BYTES = 1 << 20   # an update is a few kilobytes; refuse anything that is not
-
-
-class PortBusy(Exception):
-    """The webhook's address is taken; str() is the one line to show."""
 
 
 class UpdateHandler(RequestHandler):
@@ -54,47 +50,35 @@ class UpdateHandler(RequestHandler):
         log.error("webhook call failed", exc_info=args)
 
 
-class HealthHandler(RequestHandler):
-    def initialize(self, app: Application) -> None:
-        self.app = app
-
-    def get(self) -> None:
-        problem = self.app.bot_data["handlers"].service.health()
-        self.set_status(503 if problem else 200)
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(f"database: {problem}\n" if problem else "ok\n")
-
-
-def listen(app: Application, settings: Settings, secret: str) -> HTTPServer:
+def routes(app: Application, settings: Settings, secret: str) -> list[Route]:
     path = "/" + urlparse(settings.webhook_url).path.lstrip("/")
-    web = WebApplication([("/healthz", HealthHandler, {"app": app}),
-                          (path, UpdateHandler, {"app": app, "secret": secret})],
-                         log_function=lambda handler: None)   # a line per call is noise; refusals log their own
-    server = HTTPServer(web, max_body_size=MAX_BODY_BYTES)
-    try:
-        server.listen(settings.port, address=settings.listen_host)
-    except OSError as exc:
-        raise PortBusy(f"cannot listen on {settings.listen_host}:{settings.port} ({exc.strerror}): is another "
-                       f"coach or program using it? Set PORT or LISTEN_HOST.") from None
-    return server
+    return [(path, UpdateHandler, {"app": app, "secret": secret})]
+
+
+@asynccontextmanager
+async def registered(app: Application, settings: Settings, secret: str):
+    """The bot ready, the webhook registered with its secret, the job queue running; stopped at the end."""
+    async with app:   # initialize() ... shutdown(): the bot is ready before the first call
+        await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        if not settings.webhook_secret:
+            log.info("WEBHOOK_SECRET is not set: generated a new secret for this run and registered it "
+                     "with setWebhook")
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()   # the job queue: outbox sweeps and check-ins
+        try:
+            yield
+        finally:
+            await app.stop()
 
 
 async def serve(app: Application, settings: Settings) -> None:
     """Listen, register the webhook with its secret, then handle calls until cancelled."""
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
-    async with app:   # initialize() ... shutdown(): the bot is ready before the first call
-        server = listen(app, settings, secret)
-        try:
-            await app.bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-            if not settings.webhook_secret:
-                log.info("WEBHOOK_SECRET is not set: generated a new secret for this run and registered it "
-                         "with setWebhook")
-            if app.post_init:
-                await app.post_init(app)
-            await app.start()   # the job queue: outbox sweeps and check-ins
-            try:
-                await asyncio.Event().wait()
-            finally:
-                await app.stop()
-        finally:
-            server.stop()
+    server = listen(routes(app, settings, secret), app.bot_data["handlers"].service.health,
+                    settings.port, settings.listen_host)
+    try:
+        async with registered(app, settings, secret):
+            await asyncio.Event().wait()
+    finally:
+        server.stop()
