@@ -1,4 +1,4 @@
-"""Command line: umkm-coach {chat,telegram,cari,understand,rekomendasi,kb,stats,backup}."""
+"""Command line: umkm-coach {chat,telegram,whatsapp,serve,cari,understand,rekomendasi,kb,stats,backup}."""
 from __future__ import annotations
 
 import argparse
@@ -188,11 +188,49 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     return telegram.run(settings, _owning_service(settings))
 
 
+def cmd_whatsapp(args: argparse.Namespace) -> int:
+    from .channels import whatsapp
+    settings = Settings.from_env()
+    if not settings.whatsapp.ready:
+        print(f"Belum diisi: {', '.join(settings.whatsapp.missing)} (lihat README, bagian WhatsApp).", file=sys.stderr)
+        return 2
+    return whatsapp.run(settings, _owning_service(settings))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Every channel whose settings are present, in this one process, on one HTTP server and one database."""
+    from .app import logs
+    from .channels.serve import Stopper, run
+    settings = Settings.from_env()
+    wa = settings.whatsapp
+    if wa.given and not wa.ready:
+        print(f"WhatsApp belum lengkap, kurang: {', '.join(wa.missing)}.", file=sys.stderr)
+        return 2
+    if not settings.token and not wa.ready:
+        print("Tidak ada saluran yang diatur: isi TELEGRAM_BOT_TOKEN dan/atau WHATSAPP_* (lihat README).",
+              file=sys.stderr)
+        return 2
+    service = _owning_service(settings)
+    stopper, parts = Stopper(), []
+    if settings.token:
+        from .channels import telegram
+        parts.append(telegram.part(settings, service, stopper))
+    if wa.ready:
+        from .channels import whatsapp
+        parts.append(whatsapp.part(settings, service, stopper))
+    logs.configure(settings.secrets, settings.log_level)
+    return run(settings, service, parts, stopper)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="umkm-coach", description="Coach pemasaran untuk UMKM.")
     sub = p.add_subparsers(dest="command")
     sub.add_parser("chat", help="coach di terminal").set_defaults(func=cmd_chat)
     sub.add_parser("telegram", help="jalankan bot Telegram").set_defaults(func=cmd_telegram)
+    sub.add_parser("whatsapp", help="jalankan coach di WhatsApp Cloud API (server webhook)").set_defaults(
+        func=cmd_whatsapp)
+    sub.add_parser("serve", help="semua saluran yang diatur (Telegram, WhatsApp) dalam satu proses").set_defaults(
+        func=cmd_serve)
     cari = sub.add_parser("cari", help="cari kartu taktik")
     cari.add_argument("--json", action="store_true", help="keluaran JSON; tanpa QUERY: satu pertanyaan per baris stdin")
     cari.add_argument("query", nargs="*")

@@ -27,6 +27,12 @@ class Settings:
     quiet_hours: tuple[int, int] | None = QUIET_HOURS   # WIB hours without check-ins
     whatsapp: "WhatsAppSettings" = field(default_factory=lambda: WhatsAppSettings())
 
+    @property
+    def secrets(self) -> list[str]:
+        """What no log line may show."""
+        wa = self.whatsapp
+        return [self.token, self.webhook_secret, wa.token, wa.app_secret, wa.verify_token]
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 
 from telegram import Update
@@ -17,6 +18,7 @@ from ...app.service import CoachService
 from ...config import Settings
 from ...core import callbacks
 from ...core.checkins import STATUSES
+from ..serve import Part, Stopper
 from ..web import PortBusy
 from . import webhook
 from .handlers import TelegramHandlers
@@ -67,7 +69,7 @@ def build_application(service: CoachService, settings: Settings, request: BaseRe
 
 def run(settings: Settings, service: CoachService) -> int:
     """Long polling, or a webhook when WEBHOOK_URL is set, until stopped; the exit code."""
-    logs.configure([settings.token], settings.log_level)
+    logs.configure(settings.secrets, settings.log_level)
     app = build_application(service, settings)
     mode = f"webhook on {settings.listen_host}:{settings.port}" if settings.webhook_url else "long polling"
     log.info("started: %s, database %s", mode, service.storage.path)
@@ -78,6 +80,18 @@ def run(settings: Settings, service: CoachService) -> int:
         return 1
     log.info("stopped")
     return 1 if service.lost else 0
+
+
+def part(settings: Settings, service: CoachService, stopper: Stopper) -> Part:
+    """The Telegram bot as one part of a coach serving several channels: its webhook route on the shared
+    server when WEBHOOK_URL is set, else long polling beside the others."""
+    app = build_application(service, settings)
+    app.bot_data["stop"] = stopper   # a lost database stops the whole process
+    if not settings.webhook_url:
+        return Part("Telegram long polling", loops=[lambda: poll(app)])
+    secret = settings.webhook_secret or secrets.token_urlsafe(32)
+    return Part("Telegram webhook", webhook.routes(app, settings, secret),
+                lambda: webhook.registered(app, settings, secret))
 
 
 async def _until_signalled(app: Application, work) -> None:
