@@ -45,6 +45,7 @@ UNSURE_SHARE = 0.5
 # In a long message the clause that asks ("gimana caranya biar pembeli tetap milih saya?") says
 # what the owner wants; the backstory before it weighs this much.
 BACKSTORY_WEIGHT = 0.5
+THIN_QUESTION = 2           # an asking clause naming fewer known words than this leans on the one before
 CLAUSES = re.compile(r"[.,;:!?\n]+|\s(?:tapi|tp|padahal|terus|trus|trs)\s")
 
 
@@ -172,24 +173,32 @@ class Lookup:
         return meant if plausible else word
 
     def _clauses(self, query: str) -> list[tuple[list[str], float]]:
-        """The question's clauses as normalised words, each with its weight (see BACKSTORY_WEIGHT)."""
+        """The question's clauses as corrected words, each with its weight (see BACKSTORY_WEIGHT).
+
+        A clause that asks but names almost nothing ("..., kudu piye?", "gimana mintanya?") asks about
+        the clause before it: that one counts as asking too."""
         clauses = []
         for match in re.finditer(r"[^.,;:!?\n]+[.,;:!?\n]*", query[:MAX_QUERY_CHARS]):
             for part in CLAUSES.split(" " + match.group() + " "):
                 words = self.normaliser.words(part)
                 if words:
-                    asks = "?" in match.group() or any(w in self._asking for w in self.normaliser.expand(words))
-                    clauses.append((words, asks))
-        asking = sum(1 for _, asks in clauses if asks)
+                    words = [w if w in self._surface else self._correct(w) for w in words]
+                    expanded = self.normaliser.expand(words)
+                    asks = "?" in match.group() or any(w in self._asking for w in expanded)
+                    named = sum(1 for t in self.normaliser.stems(expanded) if t in self._strong)
+                    clauses.append([words, asks, named])
+        for before, clause in zip(clauses, clauses[1:]):
+            if clause[1] and clause[2] < THIN_QUESTION:
+                before[1] = True
+        asking = sum(1 for _, asks, _ in clauses if asks)
         if asking == 0 or asking == len(clauses):
-            return [(words, 1.0) for words, _ in clauses]
-        return [(words, 1.0 if asks else BACKSTORY_WEIGHT) for words, asks in clauses]
+            return [(words, 1.0) for words, _, _ in clauses]
+        return [(words, 1.0 if asks else BACKSTORY_WEIGHT) for words, asks, _ in clauses]
 
     def query_terms(self, query: str) -> tuple[dict[str, float], float]:
         """The query's terms (with bigrams) and their weights, and the share of its words our knowledge speaks of."""
         weighted: dict[str, float] = {}
         for words, weight in self._clauses(query):
-            words = [w if w in self._surface else self._correct(w) for w in words]
             stems = self.normaliser.stems(self.normaliser.expand(words))
             for term in _with_bigrams(stems):
                 weighted[term] = max(weighted.get(term, 0.0), weight)
