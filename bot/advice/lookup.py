@@ -165,6 +165,8 @@ class Lookup:
         if not match:
             return word
         meant, edits = match[0], OSA.distance(word, match[0])
+        if len(meant) < len(word) <= 4:
+            return word   # "jamu" is not "jam" with a slip: a short word rarely loses a letter
         stem = self.normaliser.stem(word)
         if stem != word and stem in self.normaliser.roots:
             plausible = _slip(word, meant)   # "ramalan" is ramal + an, not a typo of "ramadan"
