@@ -105,6 +105,7 @@ class Lookup:
         self.normaliser = Normaliser(dict(lexicon.replacements), lexicon.stopwords, same or {},
                                      vocabulary | lexicon.stopwords | lexicon.question_words)
         self._asking = lexicon.question_words
+        self._tails = lexicon.question_tails
         self._business = frozenset(t for w in lexicon.business_words for t in self.normaliser.terms(w))
         self._topics = [(topic, f" {' '.join(terms)} ") for topic in off_topics.topics
                         for terms in map(self.normaliser.terms, topic.phrases) if terms]
@@ -186,7 +187,8 @@ class Lookup:
                 if words:
                     words = [w if w in self._surface else self._correct(w) for w in words]
                     expanded = self.normaliser.expand(words)
-                    asks = "?" in match.group() or any(w in self._asking for w in expanded)
+                    asks = ("?" in match.group() or words[-1] in self._tails
+                            or any(w in self._asking for w in expanded))
                     named = sum(1 for t in self.normaliser.stems(expanded) if t in self._strong)
                     clauses.append([words, asks, named])
         for before, clause in zip(clauses, clauses[1:]):
