@@ -149,6 +149,8 @@ class Lookup:
         self._surface = frozenset(surface)
         self._targets = sorted(w for w in strong_surface | self.normaliser.known if len(w) >= 3)
         self._strong = frozenset(strong)
+        # What each card is about (title, keywords): a sure answer must meet the card there.
+        self._about = [frozenset(fields['title']) | frozenset(fields['keywords']) for fields in per_entry]
         # How telling each word is, for the coverage: words unknown to the knowledge count most.
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._idf_unigram = {t: idf for t, idf in self._idf.items() if " " not in t}
@@ -244,7 +246,8 @@ class Lookup:
         ranked = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best = ranked[0][1]
         needed = self.min_score + SCORE_PER_MISSING * (1.0 - coverage)
-        sure = coverage >= self.min_coverage and best >= needed
+        sure = (coverage >= self.min_coverage and best >= needed
+                and not self._about[ranked[0][0]].isdisjoint(weighted))
         if not sure and (coverage < UNSURE_COVERAGE or best < max(self.min_score, needed * UNSURE_SHARE)
                          or not self._business.intersection(weighted)):
             return Found()   # guesses only for questions about the business, never for "obat sakit kepala"
