@@ -22,7 +22,7 @@ SEGMENT_ENTRY = MappingProxyType({"massal": "segmen-pasar-massal", "ceruk": "seg
 OVERVIEW_IDS = frozenset({"segmen-pelanggan", "hubungan-pelanggan", "akuisisi-pelanggan",
                           "retensi-pelanggan", "ekspansi-penjualan"})
 LEXICON_SECTIONS = ("singkatan", "slang", "istilah")
-WORD_LISTS = ("tanya", "tentang_usaha")   # lexicon.yaml's plain word lists besides `abaikan`
+WORD_LISTS = ("tanya", "tanya_akhir", "tentang_usaha")   # lexicon.yaml's plain word lists besides `abaikan`
 
 
 class KnowledgeError(Exception):
@@ -40,6 +40,7 @@ class Lexicon:
     stopwords: frozenset[str]
     question_words: frozenset[str] = frozenset()   # mark the clause that asks, in a long message
     business_words: frozenset[str] = frozenset()   # a question about the business: guesses may be offered
+    question_tails: frozenset[str] = frozenset()   # a clause ending in one asks ("bagus ga", "perlu nggak")
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def _lexicon(path: Path, problems: list[str]) -> Lexicon:
     unknown = sorted(set(data) - set(LEXICON_SECTIONS) - {"abaikan"} - set(WORD_LISTS))
     if unknown:
         problems.append(f"{path}: bagian tidak dikenal: {', '.join(map(str, unknown))}")
-    return Lexicon(MappingProxyType(replacements), frozenset(stopwords), lists["tanya"], lists["tentang_usaha"])
+    return Lexicon(MappingProxyType(replacements), frozenset(stopwords), lists["tanya"], lists["tentang_usaha"],
+                   lists["tanya_akhir"])
 
 
 def load(directory: str | Path | None = None) -> KnowledgeBase:

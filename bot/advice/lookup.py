@@ -45,6 +45,7 @@ UNSURE_SHARE = 0.5
 # In a long message the clause that asks ("gimana caranya biar pembeli tetap milih saya?") says
 # what the owner wants; the backstory before it weighs this much.
 BACKSTORY_WEIGHT = 0.5
+THIN_QUESTION = 2           # an asking clause naming fewer known words than this leans on the one before
 CLAUSES = re.compile(r"[.,;:!?\n]+|\s(?:tapi|tp|padahal|terus|trus|trs)\s")
 
 
@@ -104,6 +105,7 @@ class Lookup:
         self.normaliser = Normaliser(dict(lexicon.replacements), lexicon.stopwords, same or {},
                                      vocabulary | lexicon.stopwords | lexicon.question_words)
         self._asking = lexicon.question_words
+        self._tails = lexicon.question_tails
         self._business = frozenset(t for w in lexicon.business_words for t in self.normaliser.terms(w))
         self._topics = [(topic, f" {' '.join(terms)} ") for topic in off_topics.topics
                         for terms in map(self.normaliser.terms, topic.phrases) if terms]
@@ -147,6 +149,8 @@ class Lookup:
         self._surface = frozenset(surface)
         self._targets = sorted(w for w in strong_surface | self.normaliser.known if len(w) >= 3)
         self._strong = frozenset(strong)
+        # What each card is about (title, keywords): a sure answer must meet the card there.
+        self._about = [frozenset(fields['title']) | frozenset(fields['keywords']) for fields in per_entry]
         # How telling each word is, for the coverage: words unknown to the knowledge count most.
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._idf_unigram = {t: idf for t, idf in self._idf.items() if " " not in t}
@@ -164,6 +168,8 @@ class Lookup:
         if not match:
             return word
         meant, edits = match[0], OSA.distance(word, match[0])
+        if len(meant) < len(word) <= 4:
+            return word   # "jamu" is not "jam" with a slip: a short word rarely loses a letter
         stem = self.normaliser.stem(word)
         if stem != word and stem in self.normaliser.roots:
             plausible = _slip(word, meant)   # "ramalan" is ramal + an, not a typo of "ramadan"
@@ -172,24 +178,33 @@ class Lookup:
         return meant if plausible else word
 
     def _clauses(self, query: str) -> list[tuple[list[str], float]]:
-        """The question's clauses as normalised words, each with its weight (see BACKSTORY_WEIGHT)."""
+        """The question's clauses as corrected words, each with its weight (see BACKSTORY_WEIGHT).
+
+        A clause that asks but names almost nothing ("..., kudu piye?", "gimana mintanya?") asks about
+        the clause before it: that one counts as asking too."""
         clauses = []
         for match in re.finditer(r"[^.,;:!?\n]+[.,;:!?\n]*", query[:MAX_QUERY_CHARS]):
             for part in CLAUSES.split(" " + match.group() + " "):
                 words = self.normaliser.words(part)
                 if words:
-                    asks = "?" in match.group() or any(w in self._asking for w in self.normaliser.expand(words))
-                    clauses.append((words, asks))
-        asking = sum(1 for _, asks in clauses if asks)
+                    words = [w if w in self._surface else self._correct(w) for w in words]
+                    expanded = self.normaliser.expand(words)
+                    asks = ("?" in match.group() or words[-1] in self._tails
+                            or any(w in self._asking for w in expanded))
+                    named = sum(1 for t in self.normaliser.stems(expanded) if t in self._strong)
+                    clauses.append([words, asks, named])
+        for before, clause in zip(clauses, clauses[1:]):
+            if clause[1] and clause[2] < THIN_QUESTION:
+                before[1] = True
+        asking = sum(1 for _, asks, _ in clauses if asks)
         if asking == 0 or asking == len(clauses):
-            return [(words, 1.0) for words, _ in clauses]
-        return [(words, 1.0 if asks else BACKSTORY_WEIGHT) for words, asks in clauses]
+            return [(words, 1.0) for words, _, _ in clauses]
+        return [(words, 1.0 if asks else BACKSTORY_WEIGHT) for words, asks, _ in clauses]
 
     def query_terms(self, query: str) -> tuple[dict[str, float], float]:
         """The query's terms (with bigrams) and their weights, and the share of its words our knowledge speaks of."""
         weighted: dict[str, float] = {}
         for words, weight in self._clauses(query):
-            words = [w if w in self._surface else self._correct(w) for w in words]
             stems = self.normaliser.stems(self.normaliser.expand(words))
             for term in _with_bigrams(stems):
                 weighted[term] = max(weighted.get(term, 0.0), weight)
@@ -231,7 +246,8 @@ class Lookup:
         ranked = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best = ranked[0][1]
         needed = self.min_score + SCORE_PER_MISSING * (1.0 - coverage)
-        sure = coverage >= self.min_coverage and best >= needed
+        sure = (coverage >= self.min_coverage and best >= needed
+                and not self._about[ranked[0][0]].isdisjoint(weighted))
         if not sure and (coverage < UNSURE_COVERAGE or best < max(self.min_score, needed * UNSURE_SHARE)
                          or not self._business.intersection(weighted)):
             return Found()   # guesses only for questions about the business, never for "obat sakit kepala"

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 MAX_PHRASE_WORDS = 4     # longest casual phrase in the lexicon
+POSSESSIVE = ("nya", "ku", "mu")
 # Zero-width, soft-hyphen and direction marks hide inside words ("pela\u200bnggan"): drop, never split.
 INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -63,9 +64,8 @@ INFORMAL_PREFIXES = (("nge", ("",)), ("nga", ("",)), ("ng", ("k", "", "g")), ("n
 def informal_roots(word: str) -> list[str]:
     """Standard roots a chat or regional form may hide, most likely first (the caller keeps known ones)."""
     stems = [word] + [word[:-len(s)] for s in INFORMAL_SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3]
-    out: list[str] = []
+    out: list[str] = list(stems)   # an ending alone first: "katanya" is kata + nya, not ka + tanya
     for stem in stems:
-        out.append(stem)
         for prefix, restored in INFORMAL_PREFIXES:
             if stem.startswith(prefix) and len(stem) - len(prefix) >= 3 and stem[len(prefix)] not in "gy":
                 out.extend(first + stem[len(prefix):] for first in restored)
@@ -119,19 +119,32 @@ class Normaliser:
         """Words with chat, regional and misspelt forms in their standard form (the `same` table)."""
         return [part for word in lookup_words(text) for part in self._same.get(word, (word,))]
 
+    def base(self, word: str) -> str:
+        """The word without a possessive ending ("pelanggannya", "ongkirnya", "tokoku") when what is left
+        is a word we know: the ending says whose, not what about."""
+        if word in self._stopwords:
+            return word
+        for ending in POSSESSIVE:
+            rest = word[:-len(ending)]
+            if word.endswith(ending) and len(rest) >= 3 and (rest in self.roots or (rest,) in self._replacements):
+                return rest
+        return word
+
     def expand(self, words: Sequence[str]) -> list[str]:
-        """Apply the lexicon, longest phrase first."""
+        """Apply the lexicon, longest phrase first; a phrase also matches with possessive endings dropped."""
+        based = [self.base(w) for w in words]
         out: list[str] = []
         i = 0
         while i < len(words):
             for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
-                replacement = self._replacements.get(tuple(words[i:i + n]))
+                replacement = (self._replacements.get(tuple(words[i:i + n]))
+                               or self._replacements.get(tuple(based[i:i + n])))
                 if replacement is not None:
                     out.extend(replacement)
                     i += n
                     break
             else:
-                out.append(words[i])
+                out.append(based[i])
                 i += 1
         return out
 
