@@ -227,3 +227,16 @@ def test_a_step_that_takes_the_word_as_its_answer_wins_over_the_command(coach):
     session, outcome = drive(coach, TO_TACTICS + [text("1"), text("rencana")])
     assert session.step == "selesai" and session.plan
 
+
+
+def test_a_new_owners_first_words_are_a_greeting_not_their_business_name(coach):
+    """On WhatsApp nobody presses Start: "halo" is welcomed and the first question asked, nothing stored."""
+    outcome = coach.handle(None, text("halo kak"))
+    assert [r.template for r in outcome.replies] == ["welcome.j2", "ask/nama.j2"]
+    assert outcome.session.step == "nama" and not outcome.session.answers
+
+
+def test_a_new_owner_who_opens_with_a_question_gets_its_card_then_the_first_question(coach):
+    outcome = coach.handle(None, text("gimana caranya biar pelanggan balik lagi?"))
+    templates = [r.template for r in outcome.replies]
+    assert templates[0] == "welcome.j2" and templates[-1] == "ask/nama.j2" and "card.j2" in templates

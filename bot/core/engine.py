@@ -57,8 +57,20 @@ class Coach:
         if s.step not in self.flow.steps:   # a step removed from the flow since it was stored
             s.step = self.flow.first
         out = Outcome(s, [], [], action)
-        self._routes[type(action)](out, action)
+        if session is None and isinstance(action, Text):   # someone new wrote first (WhatsApp has no Start button)
+            self._first_words(out, clean_text(action.text))
+        else:
+            self._routes[type(action)](out, action)
         return out
+
+    def _first_words(self, out: Outcome, text: str) -> None:
+        """A new owner's first message is a greeting, not the business's name: welcome them and ask the first
+        question; a question they opened with gets its card first."""
+        commands.run(self, out, "start", "", out.action)
+        if text and self.looks_like_question(text):
+            first_question = out.replies.pop()
+            questions.answer(self, out, text, quiet=True)
+            out.replies.append(first_question)
 
     def step(self, s: Session) -> Step:
         return self.flow.steps[s.step]

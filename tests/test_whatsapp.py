@@ -1,0 +1,159 @@
+"""The WhatsApp channel over real HTTP against the fake Graph API: signatures, the handshake, WhatsApp's limits,
+retries, duplicates, files and the 24-hour window."""
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from bot.channels.whatsapp import owner_of
+from bot.channels.whatsapp.markup import to_whatsapp
+from tests.fakes import FakeGraphAPI
+from tests.running import whatsapp_in_thread
+from tests.test_channels import SCRIPT
+
+OWNER = "6281200001111"
+
+
+@pytest.fixture
+def api():
+    with FakeGraphAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def coach_wa(coach, api, tmp_path):
+    with whatsapp_in_thread(coach, api, tmp_path / "coach.db") as running:
+        yield running
+
+
+def replies_after(api: FakeGraphAPI, wa_id: str, before: int, settle: float = 0.3) -> list[dict]:
+    """What the coach sent since `before` messages, once it stopped sending."""
+    assert api.wait_for(lambda a: len(a.sent_to(wa_id)) > before), "no reply"
+    count = -1
+    while count != len(api.sent_to(wa_id)):
+        count = len(api.sent_to(wa_id))
+        time.sleep(settle)
+    return api.sent_to(wa_id)[before:]
+
+
+def say(api: FakeGraphAPI, text: str, wa_id: str = OWNER) -> list[dict]:
+    before = len(api.sent_to(wa_id))
+    assert api.write(wa_id, text) == 200
+    return replies_after(api, wa_id, before)
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def test_the_verification_handshake_answers_the_challenge_only_with_the_right_token(coach_wa, api):
+    base = api.webhook_url + "?hub.mode=subscribe&hub.challenge=1158201444"
+    assert get(base + "&hub.verify_token=verify-me") == (200, "1158201444")
+    assert get(base + "&hub.verify_token=guess")[0] == 403
+    assert get(api.webhook_url.replace("/whatsapp", "/healthz")) == (200, "ok\n")
+
+
+def test_unsigned_or_wrongly_signed_deliveries_are_refused_and_change_nothing(coach_wa, api):
+    service, _ = coach_wa
+    body = api.delivery(api.message(OWNER, "text", {"body": "halo"}))
+    assert api.post(body, signature=None) == 401
+    assert api.post(body, signature="sha256=" + "0" * 64) == 403
+    assert api.post(body.replace(b"halo", b"hola"), signature=None) == 401
+    time.sleep(0.3)
+    assert api.sent == [] and service.storage.load(owner_of(OWNER)) is None
+
+
+def test_a_delivery_sent_twice_is_answered_once(coach_wa, api):
+    body = api.delivery(api.message(OWNER, "text", {"body": "halo"}))
+    api.deliver(json.loads(body)["entry"][0]["changes"][0]["value"]["messages"][0])
+    first = replies_after(api, OWNER, 0)
+    assert api.post(body) == 200   # WhatsApp retries a delivery it thinks failed
+    time.sleep(0.5)
+    assert len(api.sent_to(OWNER)) == len(first)
+
+
+def test_status_updates_get_200_and_no_reply(coach_wa, api):
+    value = {"messaging_product": "whatsapp", "statuses": [{"id": "wamid.X", "status": "read",
+                                                              "recipient_id": OWNER}]}
+    body = json.dumps({"object": "whatsapp_business_account",
+                       "entry": [{"id": "W", "changes": [{"field": "messages", "value": value}]}]}).encode()
+    assert api.post(body) == 200
+    time.sleep(0.3)
+    assert api.sent == []
+
+
+@pytest.mark.parametrize("kind", ["audio", "image", "sticker", "location"])
+def test_voice_notes_photos_stickers_and_locations_get_a_kind_please_type(coach_wa, api, kind):
+    assert api.deliver(api.message(OWNER, kind, {"id": "m1"})) == 200
+    reply = replies_after(api, OWNER, 0)
+    assert len(reply) == 1 and "pesan teks" in api.text_of(reply[0])
+
+
+@pytest.mark.slow
+def test_a_walk_with_typed_answers_buttons_and_lists_respects_every_limit(coach_wa, api):
+    service, _ = coach_wa
+    first = say(api, "halo")
+    assert "Apa nama usaha Anda" in api.text_of(first[-1]) or "nama usaha" in api.text_of(first[-1]).lower()
+    say(api, "Toko Kue Melati")
+    segment = say(api, "kue ulang tahun dan kue kering")
+    listed = api.interactive_to(OWNER)
+    assert listed["interactive"]["type"] == "list" and len(api.choices(listed)) <= 10
+    assert "<b>" not in api.text_of(segment[-1]) and "*" in api.text_of(segment[-1])
+    before = len(api.sent_to(OWNER))
+    api.press(OWNER, "a:segmen:ceruk")
+    replies_after(api, OWNER, before)
+    for line in SCRIPT[4:]:
+        say(api, line)
+    session = service.storage.load(owner_of(OWNER))
+    assert session.step == "selesai" and len(session.plan) == 3
+    assert api.violations == []
+    assert any(m["interactive"]["type"] == "button" for m in api.sent if m["type"] == "interactive")
+    assert all(len(api.text_of(m)) <= 1024 for m in api.sent if m["type"] == "interactive")
+
+
+@pytest.mark.slow
+def test_plan_files_are_uploaded_then_sent_as_an_image_and_a_document(coach_wa, api):
+    for line in SCRIPT:
+        say(api, line)
+    before = len(api.sent_to(OWNER))
+    api.write(OWNER, "/rencana gambar")
+    api.write(OWNER, "/rencana pdf")
+    assert api.wait_for(lambda a: {"image", "document"} <= {m["type"] for m in a.sent_to(OWNER)[before:]})
+    files = {m["type"]: m for m in api.sent_to(OWNER)[before:] if m["type"] in ("image", "document")}
+    assert api.media[files["image"]["image"]["id"]]["bytes"].startswith(b"\x89PNG")
+    assert api.media[files["document"]["document"]["id"]]["bytes"].startswith(b"%PDF")
+    assert files["document"]["document"]["filename"].endswith(".pdf") and api.violations == []
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_rate_limits_and_server_errors_are_retried_until_the_reply_goes(coach_wa, api, status):
+    api.fail(2, status)
+    reply = say(api, "halo")
+    assert reply and "Apa" in api.text_of(reply[-1])
+    assert api.calls >= 3
+
+
+@pytest.mark.slow
+def test_an_unreachable_graph_api_keeps_the_reply_queued_for_the_next_sweep(coach_wa, api):
+    service, _ = coach_wa
+    api.fail(8, 500)   # more than one delivery round tries
+    assert api.write(OWNER, "halo") == 200
+    assert api.wait_for(lambda a: a.sent_to(OWNER), timeout=30)   # a sweep (every 5 s) sends it
+    deadline = time.monotonic() + 10
+    while service.pending(owner_of(OWNER)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert service.pending(owner_of(OWNER)) == []
+    assert "Apa" in api.text_of(api.sent_to(OWNER)[-1])
+
+
+def test_formatting_is_whatsapps_own():
+    assert to_whatsapp("<b>Langkah 1 </b>dari <i>6</i> &amp; <a href=\"https://x.id\">ini</a>") == \
+        "*Langkah 1* dari _6_ & ini (https://x.id)"
