@@ -157,3 +157,30 @@ def test_an_unreachable_graph_api_keeps_the_reply_queued_for_the_next_sweep(coac
 def test_formatting_is_whatsapps_own():
     assert to_whatsapp("<b>Langkah 1 </b>dari <i>6</i> &amp; <a href=\"https://x.id\">ini</a>") == \
         "*Langkah 1* dari _6_ & ini (https://x.id)"
+
+
+def test_a_tactic_picked_by_button_gets_a_short_new_message_not_the_whole_screen_again(coach, tmp_path):
+    """WhatsApp cannot edit: where Telegram redraws the tactic screen in place, only what changed is sent."""
+    from bot.app.service import CoachService
+    from bot.channels.whatsapp import WhatsAppChannel
+    from bot.core.model import Press
+    from bot.storage import Storage
+    from tests.test_channels import core_action
+
+    channel = WhatsAppChannel(None, coach.flow.template_folders, "Lihat pilihan")
+    service = CoachService(coach, Storage(tmp_path / "c.db"))
+    owner = owner_of(OWNER)
+    for line in SCRIPT[:-4]:
+        screen = service.handle(channel, _incoming(owner, core_action(line)))
+    tactic = coach.tactics(service.storage.load(owner))[1].entry
+    picked = service.handle(channel, _incoming(owner, Press(f"a:taktik:{tactic.id}")))
+    assert sum(len(m.text) for m in picked) < 300 < sum(len(m.text) for m in screen)
+    assert tactic.title.split(":")[0] in picked[0].text
+    ids = [[data for row in m.buttons for _, data in row] for m in (picked[-1], screen[-1])]
+    assert ids[0] == ids[1]   # the same choices, the picked one now ticked
+    assert any(label.startswith("✅") for row in picked[-1].buttons for label, _ in row)
+
+
+def _incoming(owner: int, action):
+    from bot.channels.base import Incoming
+    return Incoming(owner, owner, action)

@@ -91,7 +91,9 @@ class CoachService:
         messages: list[Message] = []
         folders = self.coach.flow.template_folders
         for reply in replies:
-            text = rich_text(reply.template, folders, **reply.context)
+            # a channel that cannot replace the screen in place gets only what changed, not the screen again
+            brief = reply.replace and reply.brief and not channel.limits.edits
+            text = rich_text(reply.brief if brief else reply.template, folders, **reply.context)
             messages.extend(channel.format(text, reply.buttons, reply.replace, source_message_id))
             if reply.attachment:
                 messages.append(Message(file=reply.attachment))

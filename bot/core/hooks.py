@@ -27,6 +27,7 @@ class StepHooks:
     answer: Callable[[Coach, Outcome, str, bool], None] | None = None             # answers in its own way
     context: Callable[[Coach, Session, dict], None] | None = None                 # more for its template
     buttons: Callable[[Coach, Session, dict], list[tuple[Button, ...]]] | None = None
+    brief: str | None = None   # the template a channel that cannot edit sends when the screen changes in place
 
 
 # ---- segment: chosen directly, or found by the three-question quiz
@@ -157,6 +158,7 @@ HOOKS: dict[str, StepHooks] = {
     "hubungan": StepHooks(options=_relationship_options, stored=_relationship_chosen,
                           context=_relationship_context),
     "motivasi": StepHooks(options=_motivation_options, stored=_motivation_chosen),
-    "taktik": StepHooks(answer=_answer_tactic, context=_tactics_context, buttons=_tactic_buttons),
+    "taktik": StepHooks(answer=_answer_tactic, context=_tactics_context, buttons=_tactic_buttons,
+                        brief="ask/taktik_singkat.j2"),
     "selesai": StepHooks(answer=plan.answer_finished),
 }

@@ -27,6 +27,7 @@ class Reply:
     context: Mapping[str, Any] = field(default_factory=dict)
     buttons: tuple[tuple[Button, ...], ...] = ()
     replace: bool = False            # it replaces the screen whose button was pressed (a channel may edit)
+    brief: str | None = None         # what a channel that cannot edit sends instead: only what changed
     attachment: str | None = None    # a file sent after the text: "datasaya", "statistik", ...
 
 

@@ -68,7 +68,8 @@ def ask_reply(coach: Coach, s: Session, replace: bool = False, heard: Heard | No
         nav.append(Button(coach.flow.buttons["back"], callbacks.command("kembali")))
     nav.append(Button(coach.flow.buttons["help"], callbacks.command("langkah_bantuan")))
     rows.append(tuple(nav))
-    return Reply(f"ask/{s.step}.j2", context, tuple(r for r in rows if r), replace=replace)
+    brief = hook.brief if hook and replace else None
+    return Reply(f"ask/{s.step}.j2", context, tuple(r for r in rows if r), replace=replace, brief=brief)
 
 
 def context_of(coach: Coach, s: Session) -> dict[str, Any]:
