@@ -24,7 +24,8 @@ def test_console_walk_is_byte_identical(coach, tmp_path):
     special-group question (one more typed line, "siapa saja"), the owner's sector's stories and steps, the
     customers'-values lines, relationship reasons and tactic ranking by the new rules, and "sendirian" typed at
     the channel question now read as not understood rather than answered with an unrelated card; and again
-    when commands became typeable as words (issue 13): only the help listing changed."""
+    when commands became typeable as words (issue 13): the help listing, and a tactic ticked by number now
+    prints only the ticked choices (channels that cannot edit a screen get what changed, not the screen)."""
     output = io.StringIO()
     script = (DATA / "console_walk.txt").read_text(encoding="utf-8")
     console.run(CoachService(coach, Storage(tmp_path / "walk.db")), input=io.StringIO(script), output=output)
