@@ -9,8 +9,10 @@ from bot.channels import console
 from bot.core.model import Action, Start, Text
 from bot.app.service import CoachService
 from bot.storage import Storage
-from tests.fakes import telegram_html_error
+from bot.channels.whatsapp import owner_of
+from tests.fakes import FakeGraphAPI, telegram_html_error
 from tests.recording_request import run_offline
+from tests.running import whatsapp_in_thread
 
 # What a toko kue owner types; numbers pick the n-th choice, as on the console and in the core.
 SCRIPT = ["/start", "Toko Kue Melati", "kue ulang tahun dan kue kering", "kelompok khusus",
@@ -29,7 +31,8 @@ def outcome_of(storage: Storage, owner_id: int) -> tuple:
     return session.step, session.answers, session.plan
 
 
-def test_core_console_and_telegram_agree(coach, tmp_path):
+def test_core_console_telegram_and_whatsapp_agree(coach, tmp_path):
+    """The same scripted owner gets the same advice (answers, plan) on every channel."""
     # core
     session = None
     for line in SCRIPT:
@@ -54,6 +57,15 @@ def test_core_console_and_telegram_agree(coach, tmp_path):
     plan = texts[-1] if "Rencana aksi" in texts[-1] else next(t for t in reversed(texts) if "Rencana aksi" in t)
     assert "Toko Kue Melati" in plan and "Kelompok khusus" in plan and plan.count("✅") == 3
     assert "Toko Kue Melati" in output.getvalue()
+
+    # WhatsApp, over HTTP against the fake Graph API
+    with FakeGraphAPI() as api, whatsapp_in_thread(coach, api, tmp_path / "whatsapp.db"):
+        for line in SCRIPT:
+            assert api.write("6281311112222", line) == 200   # answered once committed
+        assert api.wait_for(lambda a: any("Rencana aksi" in a.text_of(m) for m in a.sent_to("6281311112222")))
+        assert api.violations == []
+    store = Storage(tmp_path / "whatsapp.db")
+    assert outcome_of(store, owner_of("6281311112222")) == expected
 
 
 def _message(update_id: int, user_id: int, text: str) -> dict:

@@ -136,3 +136,34 @@ def three_days_later(db: Path, owner: int) -> None:
             reminder["due"] = time.time() - 60
         conn.execute("UPDATE owners SET state = ?, next_checkin = ?, updated_at = ? WHERE id = ?",
                      [json.dumps(state), time.time() - 60, time.time() - 72 * 3600, owner])
+
+
+def test_serve_runs_telegram_and_whatsapp_in_one_process_on_one_database(tmp_path):
+    from tests.fakes import FakeBotAPI
+    db, log, port = tmp_path / "coach.db", tmp_path / "coach.log", free_port()
+    with FakeGraphAPI(webhook_url=f"http://127.0.0.1:{port}/whatsapp") as graph, FakeBotAPI() as bot_api:
+        env = dict(os.environ, WHATSAPP_TOKEN=graph.token, WHATSAPP_APP_SECRET=graph.app_secret,
+                   WHATSAPP_VERIFY_TOKEN="verify-me", WHATSAPP_PHONE_NUMBER_ID=graph.phone_number_id,
+                   WHATSAPP_API_URL=graph.url, TELEGRAM_BOT_TOKEN=bot_api.token, TELEGRAM_API_URL=bot_api.url,
+                   PORT=str(port), LISTEN_HOST="127.0.0.1", COACH_DB=str(db), COACH_QUIET_HOURS="off")
+        env.pop("WEBHOOK_URL", None)
+        serve = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                                 stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        try:
+            _wait_for_port(port, timeout=30)
+            assert "nama usaha" in api_text(say(graph, "halo")).lower()
+            bot_api.send_text(4242, "/start")
+            assert bot_api.wait_for(lambda a: a.sent(4242), timeout=20)
+            second = subprocess.run([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                                    capture_output=True, text=True, timeout=60)
+            assert second.returncode != 0 and "umkm-coach:" in second.stderr   # one process owns a database
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            assert serve.wait(timeout=20) == 0
+        with sqlite3.connect(db) as conn:
+            owners = {r[0] for r in conn.execute("SELECT id FROM owners")}
+        assert owners == {4242, owner_of(OWNER)} and graph.violations == []
+
+
+def api_text(messages: list[dict]) -> str:
+    return FakeGraphAPI.text_of(messages[-1])
