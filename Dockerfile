@@ -10,4 +10,5 @@ RUN python -m venv /app/.venv && /app/.venv/bin/pip install -q --no-cache-dir . 
 USER coach
 VOLUME ["/data"]
 EXPOSE 8443
-CMD ["/app/.venv/bin/umkm-coach", "telegram"]
+# every channel whose settings are given (TELEGRAM_BOT_TOKEN, WHATSAPP_*), on one port and one database
+CMD ["/app/.venv/bin/umkm-coach", "serve"]
