@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 import urllib.error
 import urllib.request
 
@@ -184,3 +185,37 @@ def test_a_tactic_picked_by_button_gets_a_short_new_message_not_the_whole_screen
 def _incoming(owner: int, action):
     from bot.channels.base import Incoming
     return Incoming(owner, owner, action)
+
+
+def test_long_replies_and_many_choices_are_cut_to_whatsapps_limits(coach):
+    from bot.channels.whatsapp.markup import format_reply, interactive
+    from bot.core.model import Button
+    from tests.fakes.graph_rules import problems
+
+    text = "\n".join(f"<b>Baris {i}</b> " + "kata " * 30 for i in range(40))   # about 6,600 characters
+    buttons = [(Button(f"Pilihan nomor {i} yang labelnya cukup panjang", f"a:x:{i}"),) for i in range(13)]
+    messages = format_reply(text, buttons, coach.flow.template_folders)
+    with_choices = [m for m in messages if m.buttons]
+    assert [len([b for row in m.buttons for b in row]) for m in with_choices] == [10, 3]
+    assert all(len(m.text) <= 4096 for m in messages) and len(with_choices[0].text) <= 1024
+    for m in with_choices:
+        body = {"messaging_product": "whatsapp", "to": "62811", "type": "interactive",
+                "interactive": interactive(m.text, m.buttons, "📋 Lihat pilihan")}
+        assert problems(body, set(), set()) == []
+    row = interactive(with_choices[0].text, with_choices[0].buttons, "x")["action"]["sections"][0]["rows"][0]
+    assert len(row["title"]) <= 24 and row["description"].startswith("Pilihan nomor 0")
+
+
+def test_operators_are_named_by_their_whatsapp_numbers(coach, tmp_path):
+    from bot.app.service import CoachService
+    from bot.channels import whatsapp
+    from bot.channels.serve import Stopper
+    from bot.storage import Storage
+    from tests.running import whatsapp_settings
+
+    service = CoachService(coach, Storage(tmp_path / "c.db"))
+    with FakeGraphAPI() as api:
+        settings = whatsapp_settings(api, 0, tmp_path / "c.db")
+        settings = replace(settings, whatsapp=replace(settings.whatsapp, admin_ids=frozenset({"6281299998888"})))
+        whatsapp.part(settings, service, Stopper())
+    assert owner_of("6281299998888") in service.admin_ids and owner_of(OWNER) not in service.admin_ids
