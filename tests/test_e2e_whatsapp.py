@@ -16,6 +16,7 @@ from bot.channels.whatsapp import owner_of
 from tests.fakes import FakeGraphAPI
 from tests.running import _wait_for_port, free_port
 from tests.test_channels import SCRIPT
+from tests.test_e2e_telegram import days_pass
 
 pytestmark = pytest.mark.slow   # real processes over HTTP
 
@@ -129,13 +130,9 @@ def test_a_check_in_outside_the_window_goes_as_the_template_then_first_when_the_
 
 def three_days_later(db: Path, owner: int) -> None:
     """While the coach is stopped, the reminder falls due and the owner's last message ages three days."""
+    days_pass(db, owner)
     with sqlite3.connect(db) as conn:
-        state = json.loads(conn.execute("SELECT state FROM owners WHERE id = ?", [owner]).fetchone()[0])
-        assert state["reminders"], "no reminder was set"
-        for reminder in state["reminders"]:
-            reminder["due"] = time.time() - 60
-        conn.execute("UPDATE owners SET state = ?, next_checkin = ?, updated_at = ? WHERE id = ?",
-                     [json.dumps(state), time.time() - 60, time.time() - 72 * 3600, owner])
+        conn.execute("UPDATE owners SET updated_at = ? WHERE id = ?", [time.time() - 72 * 3600, owner])
 
 
 def test_serve_runs_telegram_and_whatsapp_in_one_process_on_one_database(tmp_path):
