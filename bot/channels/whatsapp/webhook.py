@@ -19,10 +19,10 @@ from ...app.service import CoachService, DatabaseLost, StorageUnavailable
 from ...core.model import Action, Command, Press, Start, Text
 from ..base import Incoming
 from .channel import WhatsAppChannel, owner_of
+from .markup import TEXT_LIMIT   # an owner's text longer than WhatsApp's own limit is cut
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-TEXT_LIMIT = 4096              # longer owner texts are cut (WhatsApp's own limit for a message)
 UNREADABLE = frozenset({"audio", "voice", "image", "sticker", "location", "video", "document", "contacts",
                         "unsupported"})   # a kind "please type" reply; reactions and system notes pass quietly
 
