@@ -94,10 +94,10 @@ def test_start_to_plan_with_kill_and_restart(tmp_path):
         bot = start_bot(api, db, log)
         try:
             api.send_text(OWNER, "/start")
-            api.wait_for_sent(OWNER, 2, timeout=30)
+            api.wait_for_sent(OWNER, 1, timeout=30)
             assert {c["command"] for c in api.commands_for(language_code="id")} >= {"start", "kembali", "cari"}
             api.send_text(OWNER, '<b>Toko</b> & "Anak" <script>')
-            api.wait_for_sent(OWNER, 3, timeout=20)
+            api.wait_for_sent(OWNER, 2, timeout=20)
             answer(api, "kue ulang tahun", "segmen")
             press(api, "a:segmen:ceruk", "nilai")
             answer(api, "ibu-ibu pengajian, wajib halal", "sarana_jumlah")
@@ -187,7 +187,7 @@ def test_webhook_mode_checks_the_secret(tmp_path):
         try:
             assert api.wait_for(lambda a: a.webhook and a.webhook.get("url"), timeout=30)
             api.send_text(OWNER, "/start")   # delivered by POST to the bot's webhook
-            api.wait_for_sent(OWNER, 2, timeout=30)
+            api.wait_for_sent(OWNER, 1, timeout=30)
             forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/ulang",
                       "chat": {"id": OWNER, "type": "private"},
                       "from": {"id": OWNER, "is_bot": False, "first_name": "X"}}}
@@ -196,7 +196,7 @@ def test_webhook_mode_checks_the_secret(tmp_path):
         finally:
             bot.send_signal(signal.SIGKILL)
             bot.wait()
-        assert len(api.sent(OWNER)) == 2   # the forged /ulang changed nothing and got no reply
+        assert len(api.sent(OWNER)) == 1   # the forged /ulang changed nothing and got no reply
 
 
 def test_sigterm_stops_the_bot_cleanly(tmp_path):
@@ -207,7 +207,7 @@ def test_sigterm_stops_the_bot_cleanly(tmp_path):
         try:
             api.send_text(OWNER, "/start")
             api.send_text(OWNER, "Laundry Kilat")
-            api.wait_for_sent(OWNER, 3, timeout=30)
+            api.wait_for_sent(OWNER, 2, timeout=30)
             bot.send_signal(signal.SIGTERM)
             assert bot.wait(timeout=15) == 0, log.read_text(errors="replace")[-2000:]
         finally:

@@ -61,9 +61,10 @@ def test_off_topic_or_huge_inline_queries_get_an_empty_or_bounded_answer(coach, 
 
 def test_cards_carry_feedback_buttons_and_feedback_is_stored(service):
     reply = handle(service, 5, 5, Command("cari", "biar pelanggan balik lagi"))
-    card = next(m for m in reply if "💡" in m.text)
+    card = next(m for m in reply if "💡" in m.text)   # one message: the card, then the question asked again
     data = [d for row in card.buttons for _, d in row]
-    assert data == ["f:retensi-pelanggan:1", "f:retensi-pelanggan:0"]
+    assert data[-2:] == ["f:retensi-pelanggan:1", "f:retensi-pelanggan:0"]   # below the question's own
+    assert "c:langkah_bantuan" in data[:-2] and card.text.index("💡") < card.text.index("nama usaha")
     thanks = handle(service, 5, 5, Press("f:retensi-pelanggan:1"))
     assert "Terima kasih" in thanks[0].text
     handle(service, 5, 5, Press("f:retensi-pelanggan:1"))   # a double tap counts once

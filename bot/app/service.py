@@ -14,7 +14,7 @@ from ..core.engine import Coach
 from ..core.model import Action, CheckinDue, Reply, Session
 from ..storage import Storage
 from ..text.render import rich_text
-from . import stats
+from . import compose, stats
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -86,18 +86,7 @@ class CoachService:
         return self._queued(owner_id, incoming.chat_id, ids, messages)
 
     def format(self, channel: Channel, replies: list[Reply], source_message_id: int | None = None) -> list[Message]:
-        """Each reply as rich text in the channel's markup; a reply's file follows it as its own message,
-        so a failed upload never sends the text again."""
-        messages: list[Message] = []
-        folders = self.coach.flow.template_folders
-        for reply in replies:
-            # a channel that cannot replace the screen in place gets only what changed, not the screen again
-            brief = reply.replace and reply.brief and not channel.limits.edits
-            text = rich_text(reply.brief if brief else reply.template, folders, **reply.context)
-            messages.extend(channel.format(text, reply.buttons, reply.replace, source_message_id))
-            if reply.attachment:
-                messages.append(Message(file=reply.attachment))
-        return messages
+        return compose.messages(channel, replies, self.coach.flow.template_folders, source_message_id)
 
     def notice(self, channel: Channel, owner_id: int, chat_id: int, template: str, key: str | None = None,
                **context) -> list[Outgoing]:

@@ -16,6 +16,7 @@ class Limits:
     button_label: int | None           # characters
     button_data: int | None            # bytes of a button's payload
     edits: bool                        # can a sent message be replaced in place
+    with_buttons: int | None = None    # characters of a message that carries buttons, when fewer than `text`
     reply_window: float | None = None  # seconds after the owner's last message in which free text may go
                                        # (WhatsApp: 24 h); None: any time
 

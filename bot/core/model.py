@@ -27,8 +27,11 @@ class Reply:
     context: Mapping[str, Any] = field(default_factory=dict)
     buttons: tuple[tuple[Button, ...], ...] = ()
     replace: bool = False            # it replaces the screen whose button was pressed (a channel may edit)
-    brief: str | None = None         # what a channel that cannot edit sends instead: only what changed
+    brief: str | None = None         # a screen presses edit in place: what a channel that cannot edit
+                                     # sends when it changes (only what changed)
     attachment: str | None = None    # a file sent after the text: "datasaya", "statistik", ...
+    aside: bool = False              # its buttons are extras (feedback): it may lead the next reply's
+                                     # message, its buttons below that reply's
 
 
 # ----------------------------------------------------------------------------- actions

@@ -68,7 +68,7 @@ def ask_reply(coach: Coach, s: Session, replace: bool = False, heard: Heard | No
         nav.append(Button(coach.flow.buttons["back"], callbacks.command("kembali")))
     nav.append(Button(coach.flow.buttons["help"], callbacks.command("langkah_bantuan")))
     rows.append(tuple(nav))
-    brief = hook.brief if hook and replace else None
+    brief = hook.brief if hook else None   # set on every screen presses edit in place, used when they do
     return Reply(f"ask/{s.step}.j2", context, tuple(r for r in rows if r), replace=replace, brief=brief)
 
 
@@ -117,7 +117,7 @@ def card(coach: Coach, hits: list[Hit], answers: Mapping = {}) -> Reply:
     feedback = (Button(b["useful_yes"], callbacks.feedback(entry.id, True)),
                 Button(b["useful_no"], callbacks.feedback(entry.id, False)))
     return Reply("card.j2", {**owner_fit(coach, answers), "entry": entry, "others": [h.entry for h in hits[1:]]},
-                 (feedback,))
+                 (feedback,), aside=True)
 
 
 def offered_cards(coach: Coach, hits: list[Hit]) -> Reply:

@@ -20,7 +20,7 @@ ROW_DESCRIPTION = 72
 LIST_BUTTON = 20           # the label of the button that opens a list
 WINDOW_SECONDS = 24 * 3600   # free-form messages only within 24 h of the owner's last message
 LIMITS = Limits(text=TEXT_LIMIT, buttons_per_message=LIST_ROWS, button_label=BUTTON_TITLE, button_data=256,
-                edits=False, reply_window=WINDOW_SECONDS)
+                edits=False, with_buttons=BODY_LIMIT, reply_window=WINDOW_SECONDS)
 
 _MARKS = {"b": "*", "strong": "*", "i": "_", "em": "_", "s": "~", "del": "~", "code": "```", "pre": "```"}
 _TAG = re.compile(r"<(/?)([a-z]+)([^<>]*)>")
