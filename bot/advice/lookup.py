@@ -46,6 +46,10 @@ UNSURE_SHARE = 0.5
 # what the owner wants; the backstory before it weighs this much.
 BACKSTORY_WEIGHT = 0.5
 THIN_QUESTION = 2           # an asking clause naming fewer known words than this leans on the one before
+# The title says what a card is about ("Tangani komplain ..."): a question word met there counts this
+# much more, on top of BM25, whose saturation otherwise lets a card that merely lists the word among
+# thirty keywords tie with the card about it.
+TITLE_BONUS = 0.5
 CLAUSES = re.compile(r"[.,;:!?\n]+|\s(?:tapi|tp|padahal|terus|trus|trs)\s")
 
 
@@ -151,6 +155,10 @@ class Lookup:
         self._strong = frozenset(strong)
         # What each card is about (title, keywords): a sure answer must meet the card there.
         self._about = [frozenset(fields['title']) | frozenset(fields['keywords']) for fields in per_entry]
+        self._titled: dict[str, list[int]] = defaultdict(list)
+        for doc, fields in enumerate(per_entry):
+            for term in set(fields['title']):
+                self._titled[term].append(doc)
         # How telling each word is, for the coverage: words unknown to the knowledge count most.
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._idf_unigram = {t: idf for t, idf in self._idf.items() if " " not in t}
@@ -243,12 +251,17 @@ class Lookup:
                 scores[doc] += idf * saturated
         if not scores:
             return Found()
+        strength = max(scores.values())   # the bars below were set on this, before the title bonus
+        for term, weight in weighted.items():
+            for doc in self._titled.get(term, ()):
+                if doc in scores:
+                    scores[doc] += TITLE_BONUS * self._idf[term] * weight * (BIGRAM_WEIGHT if " " in term else 1.0)
         ranked = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best = ranked[0][1]
         needed = self.min_score + SCORE_PER_MISSING * (1.0 - coverage)
-        sure = (coverage >= self.min_coverage and best >= needed
+        sure = (coverage >= self.min_coverage and strength >= needed
                 and not self._about[ranked[0][0]].isdisjoint(weighted))
-        if not sure and (coverage < UNSURE_COVERAGE or best < max(self.min_score, needed * UNSURE_SHARE)
+        if not sure and (coverage < UNSURE_COVERAGE or strength < max(self.min_score, needed * UNSURE_SHARE)
                          or not self._business.intersection(weighted)):
             return Found()   # guesses only for questions about the business, never for "obat sakit kepala"
         floor = max(needed, best * RELATIVE_CUTOFF) if sure else best * RELATIVE_CUTOFF
