@@ -102,8 +102,16 @@ def test_typo_tolerance_finds_the_same_card(lookup):
 
 def test_real_words_are_not_taken_for_typos(lookup):
     # "ramalan" (forecast) is one letter from "ramadan"; it must stay itself.
-    terms, _ = lookup.query_terms("ramalan")
+    terms = lookup.query_terms("ramalan")[0]
     assert "ramadan" not in terms
+
+
+def test_a_tactic_already_tried_is_not_the_answer(lookup):
+    # Listed as done before a "but still", the tactic is what failed; a span of time is not a tactic.
+    assert lookup.query_terms("diskon udh, gratis ongkir udh, tp tetep ga balik")[2] >= {"diskon", "ongkos"}
+    assert lookup.find("diskon udh, gratis ongkir udh, tp tetep ga balik").hits[0].id != "manfaat-ekstra"
+    assert not lookup.query_terms("udh 3 thn jualan, tp masih sepi")[2]
+    assert not lookup.query_terms("diskon udh jalan 2 minggu")[2]   # no "but": nothing reported as failed
 
 
 def test_normalisation(kb):
