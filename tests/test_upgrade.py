@@ -25,7 +25,9 @@ def test_console_walk_is_byte_identical(coach, tmp_path):
     customers'-values lines, relationship reasons and tactic ranking by the new rules, and "sendirian" typed at
     the channel question now read as not understood rather than answered with an unrelated card; and again
     when commands became typeable as words (issue 13): the help listing, and a tactic ticked by number now
-    prints only the ticked choices (channels that cannot edit a screen get what changed, not the screen)."""
+    prints only the ticked choices (channels that cannot edit a screen get what changed, not the screen);
+    and again when the lookup began to weigh words met in a card's title (issue 11 lookup): "/cari promosi
+    di tiktok" now shows the live-selling card first (TikTok is in its title) and social media second."""
     output = io.StringIO()
     script = (DATA / "console_walk.txt").read_text(encoding="utf-8")
     console.run(CoachService(coach, Storage(tmp_path / "walk.db")), input=io.StringIO(script), output=output)
