@@ -76,6 +76,24 @@ def test_owner_questions_held_out_set(lookup):
     assert false_hits <= 1
 
 
+def test_owner_questions_second_held_out_set(lookup):
+    # Written before the issue-11 tuning, never edited after: eight sectors (warung, kue, laundry, bengkel,
+    # salon, konveksi, olshop, sayur), backstory, Javanese and Sundanese, ten off-topic lines.
+    cases = _cases("data/owner_queries2.jsonl")
+    top1 = top3 = asked = false_hits = 0
+    for case in cases:
+        ids = [h.id for h in lookup.find(case["q"]).hits][:3]
+        if case["expect"]:
+            asked += 1
+            top1 += bool(ids) and ids[0] in case["expect"]
+            top3 += any(i in case["expect"] for i in ids)
+        else:
+            false_hits += bool(ids)
+    assert top1 / asked >= 0.72   # reached 0.750 (51/68); 0.588 before issue 11
+    assert top3 / asked >= 0.88   # reached 0.912
+    assert false_hits <= 1        # of 10
+
+
 @pytest.mark.parametrize("query, expected", [
     ("gmn biar pelanggan balik lagi?", "retensi"),
     ("GIMANA BIAR PELANGGAN BALIK LAGIIIII???", "retensi"),
@@ -102,8 +120,16 @@ def test_typo_tolerance_finds_the_same_card(lookup):
 
 def test_real_words_are_not_taken_for_typos(lookup):
     # "ramalan" (forecast) is one letter from "ramadan"; it must stay itself.
-    terms, _ = lookup.query_terms("ramalan")
+    terms = lookup.query_terms("ramalan")[0]
     assert "ramadan" not in terms
+
+
+def test_a_tactic_already_tried_is_not_the_answer(lookup):
+    # Listed as done before a "but still", the tactic is what failed; a span of time is not a tactic.
+    assert lookup.query_terms("diskon udh, gratis ongkir udh, tp tetep ga balik")[2] >= {"diskon", "ongkos"}
+    assert lookup.find("diskon udh, gratis ongkir udh, tp tetep ga balik").hits[0].id != "manfaat-ekstra"
+    assert not lookup.query_terms("udh 3 thn jualan, tp masih sepi")[2]
+    assert not lookup.query_terms("diskon udh jalan 2 minggu")[2]   # no "but": nothing reported as failed
 
 
 def test_normalisation(kb):

@@ -25,9 +25,11 @@ def test_console_walk_is_byte_identical(coach, tmp_path):
     customers'-values lines, relationship reasons and tactic ranking by the new rules, and "sendirian" typed at
     the channel question now read as not understood rather than answered with an unrelated card; and again
     when commands became typeable as words (issue 13): the help listing, and a tactic ticked by number now
-    prints only the ticked choices (channels that cannot edit a screen get what changed, not the screen); and
-    when a card began to share the next question's message (issue 14): its feedback buttons, renamed "Tips
-    membantu" / "Tips kurang pas", are numbered after the question's choices."""
+    prints only the ticked choices (channels that cannot edit a screen get what changed, not the screen);
+    when the lookup began to weigh words met in a card's title (issue 11): "/cari promosi di tiktok" shows
+    the live-selling card first (TikTok is in its title) and social media second; and when a card began to
+    share the next question's message (issue 14): its feedback buttons, renamed "Tips membantu" / "Tips
+    kurang pas", are numbered after the question's choices."""
     output = io.StringIO()
     script = (DATA / "console_walk.txt").read_text(encoding="utf-8")
     console.run(CoachService(coach, Storage(tmp_path / "walk.db")), input=io.StringIO(script), output=output)

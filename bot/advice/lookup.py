@@ -46,6 +46,19 @@ UNSURE_SHARE = 0.5
 # what the owner wants; the backstory before it weighs this much.
 BACKSTORY_WEIGHT = 0.5
 THIN_QUESTION = 2           # an asking clause naming fewer known words than this leans on the one before
+# The title says what a card is about ("Tangani komplain ..."): a question word met there counts this
+# much more, on top of BM25, whose saturation otherwise lets a card that merely lists the word among
+# thirty keywords tie with the card about it.
+TITLE_BONUS = 0.5
+# "Gratis ongkir udh, diskon udh, tetep aja ga balik": a clause saying a tactic was done already
+# (TRIED_MARK), before a "but still" (TRIED_BUT), reports what failed; the cards titled with its words
+# are the owner's past, not the answer: their score is multiplied by TRIED. "Udah 3 tahun" is a
+# span of time (TRIED_SPAN), not a tactic.
+TRIED = 0.5
+TRIED_IDF = 1.5             # only telling words ("diskon", "ongkos"), never "pelanggan" or "beli"
+TRIED_MARK = frozenset({"sudah", "pernah"})
+TRIED_BUT = frozenset({"tapi", "tetap", "masih", "malah", "padahal"})
+TRIED_SPAN = frozenset({"tahun", "bulan", "minggu", "hari", "jam"})
 CLAUSES = re.compile(r"[.,;:!?\n]+|\s(?:tapi|tp|padahal|terus|trus|trs)\s")
 
 
@@ -151,6 +164,10 @@ class Lookup:
         self._strong = frozenset(strong)
         # What each card is about (title, keywords): a sure answer must meet the card there.
         self._about = [frozenset(fields['title']) | frozenset(fields['keywords']) for fields in per_entry]
+        self._titled: dict[str, list[int]] = defaultdict(list)
+        for doc, fields in enumerate(per_entry):
+            for term in set(fields['title']):
+                self._titled[term].append(doc)
         # How telling each word is, for the coverage: words unknown to the knowledge count most.
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._idf_unigram = {t: idf for t, idf in self._idf.items() if " " not in t}
@@ -177,8 +194,9 @@ class Lookup:
             plausible = _slip(word, meant) or (len(word) >= 8 and edits == 1) or (len(word) >= 10 and edits == 2)
         return meant if plausible else word
 
-    def _clauses(self, query: str) -> list[tuple[list[str], float]]:
-        """The question's clauses as corrected words, each with its weight (see BACKSTORY_WEIGHT).
+    def _clauses(self, query: str) -> list[tuple[list[str], float, bool]]:
+        """The question's clauses as corrected words, each with its weight (see BACKSTORY_WEIGHT) and
+        whether it reports a tactic already tried (see TRIED).
 
         A clause that asks but names almost nothing ("..., kudu piye?", "gimana mintanya?") asks about
         the clause before it: that one counts as asking too."""
@@ -192,20 +210,29 @@ class Lookup:
                     asks = ("?" in match.group() or words[-1] in self._tails
                             or any(w in self._asking for w in expanded))
                     named = sum(1 for t in self.normaliser.stems(expanded) if t in self._strong)
-                    clauses.append([words, asks, named])
+                    clauses.append([words, asks, named, set(expanded)])
         for before, clause in zip(clauses, clauses[1:]):
             if clause[1] and clause[2] < THIN_QUESTION:
                 before[1] = True
-        asking = sum(1 for _, asks, _ in clauses if asks)
-        if asking == 0 or asking == len(clauses):
-            return [(words, 1.0) for words, _, _ in clauses]
-        return [(words, 1.0 if asks else BACKSTORY_WEIGHT) for words, asks, _ in clauses]
+        asking = sum(1 for clause in clauses if clause[1])
+        but = not TRIED_BUT.isdisjoint(self.normaliser.expand(self.normaliser.words(query[:MAX_QUERY_CHARS])))
+        out = []
+        for i, (words, asks, _, said) in enumerate(clauses):
+            tried = (but and not asks and i < len(clauses) - 1 and not TRIED_MARK.isdisjoint(said)
+                     and TRIED_SPAN.isdisjoint(said))
+            weight = 1.0 if asks or asking in (0, len(clauses)) else BACKSTORY_WEIGHT
+            out.append((words, BACKSTORY_WEIGHT if tried else weight, tried))
+        return out
 
-    def query_terms(self, query: str) -> tuple[dict[str, float], float]:
-        """The query's terms (with bigrams) and their weights, and the share of its words our knowledge speaks of."""
+    def query_terms(self, query: str) -> tuple[dict[str, float], float, frozenset[str]]:
+        """The query's terms (with bigrams) and their weights, the share of its words our knowledge speaks
+        of, and the words of the tactics the owner says were tried already."""
         weighted: dict[str, float] = {}
-        for words, weight in self._clauses(query):
+        tried: set[str] = set()
+        for words, weight, was_tried in self._clauses(query):
             stems = self.normaliser.stems(self.normaliser.expand(words))
+            if was_tried:
+                tried.update(stems)
             for term in _with_bigrams(stems):
                 weighted[term] = max(weighted.get(term, 0.0), weight)
         unigrams = [t for t in weighted if " " not in t]
@@ -214,7 +241,7 @@ class Lookup:
                for t in unigrams]
         known = sum(w * weighted[t] for t, w in zip(unigrams, idf) if t in self._strong)
         total = sum(w * weighted[t] for t, w in zip(unigrams, idf))
-        return weighted, (known / total if total else 0.0)
+        return weighted, (known / total if total else 0.0), frozenset(tried)
 
     def off_topic(self, weighted: dict[str, float]) -> OffTopic | None:
         """The topic outside marketing the question is about, unless it also speaks of customers."""
@@ -227,7 +254,7 @@ class Lookup:
 
     def find(self, query: str, limit: int = 3) -> Found:
         """The cards for a question, sure or offered, or the off-topic answer, or nothing."""
-        weighted, coverage = self.query_terms(query)
+        weighted, coverage, tried = self.query_terms(query)
         topic = self.off_topic(weighted)
         if topic is not None:
             return Found(topic=topic)
@@ -243,12 +270,21 @@ class Lookup:
                 scores[doc] += idf * saturated
         if not scores:
             return Found()
+        strength = max(scores.values())   # the bars below were set on this, before the title bonus
+        for term, weight in weighted.items():
+            for doc in self._titled.get(term, ()):
+                if doc in scores:
+                    scores[doc] += TITLE_BONUS * self._idf[term] * weight * (BIGRAM_WEIGHT if " " in term else 1.0)
+        for term in (t for t in tried if self._idf.get(t, 0.0) >= TRIED_IDF):
+            for doc in self._titled.get(term, ()):
+                if doc in scores:   # per word: "ongkir udh, diskon udh" names the card twice
+                    scores[doc] *= TRIED
         ranked = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best = ranked[0][1]
         needed = self.min_score + SCORE_PER_MISSING * (1.0 - coverage)
-        sure = (coverage >= self.min_coverage and best >= needed
+        sure = (coverage >= self.min_coverage and strength >= needed
                 and not self._about[ranked[0][0]].isdisjoint(weighted))
-        if not sure and (coverage < UNSURE_COVERAGE or best < max(self.min_score, needed * UNSURE_SHARE)
+        if not sure and (coverage < UNSURE_COVERAGE or strength < max(self.min_score, needed * UNSURE_SHARE)
                          or not self._business.intersection(weighted)):
             return Found()   # guesses only for questions about the business, never for "obat sakit kepala"
         floor = max(needed, best * RELATIVE_CUTOFF) if sure else best * RELATIVE_CUTOFF
