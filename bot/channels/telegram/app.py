@@ -5,6 +5,7 @@ import asyncio
 import logging
 import secrets
 import signal
+from collections import deque
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter
@@ -107,6 +108,22 @@ async def _until_signalled(app: Application, work) -> None:
         pass
 
 
+def fair_order(updates: list[Update]) -> list[Update]:
+    """The batch round-robin across owners, each owner's updates in their order: when a crowd arrives,
+    one owner's burst of twenty messages waits its turns instead of holding everyone else's replies."""
+    queues: dict[object, deque[Update]] = {}
+    for update in updates:
+        user = update.effective_user
+        queues.setdefault(user.id if user else ("update", update.update_id), deque()).append(update)
+    order = []
+    while queues:
+        for who in list(queues):
+            order.append(queues[who].popleft())
+            if not queues[who]:
+                del queues[who]
+    return order
+
+
 async def poll(app: Application, timeout: float = POLL_TIMEOUT_SECONDS) -> None:
     """Long polling that confirms an update to Telegram only after it has been handled.
 
@@ -138,8 +155,8 @@ async def poll(app: Application, timeout: float = POLL_TIMEOUT_SECONDS) -> None:
                     log.warning("getUpdates failed, trying again: %s", exc)
                     await asyncio.sleep(1)
                     continue
-                confirm = None   # the call above confirmed what was handled before it
-                for update in updates:
+                handled: set[int] = set()
+                for update in fair_order(updates):
                     if not await handlers.process(app, update):
                         first, longest = REFUSED_WAIT_SECONDS
                         wait = min(max(wait * 2, first), longest)
@@ -147,6 +164,10 @@ async def poll(app: Application, timeout: float = POLL_TIMEOUT_SECONDS) -> None:
                             await asyncio.sleep(wait)
                         break
                     wait = 0.0
-                    confirm = update.update_id + 1
+                    handled.add(update.update_id)
+                # confirm up to the first update not handled: Telegram sends it again, with the later ones
+                # (those handled already are skipped by their keys); None once the call above confirmed all
+                unhandled = [u.update_id for u in updates if u.update_id not in handled]
+                confirm = unhandled[0] if unhandled else (updates[-1].update_id + 1 if updates else None)
         finally:
             await app.stop()
