@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from typing import Callable, Mapping
 
 from ..advice.entry import FITS_VALUES
@@ -32,6 +33,12 @@ class Coach:
         self.reader = Reader(self.flow.understand_words)
         self.lookup = lookup or Lookup(kb.entries, kb.lexicon, kb.off_topics, self.reader.same)
         self.hooks = hooks.HOOKS   # the steps with logic, by step id
+        # Every screen after the relationship step ranks the tactics again from the same few answers,
+        # and reads the same typed words: both are pure, so each distinct input is worked out once.
+        self._traits = lru_cache(maxsize=4096)(self.reader.traits)
+        self._ranked = lru_cache(maxsize=4096)(
+            lambda profile, motivation, planned: tuple(tactics(self.kb, profile, motivation, exclude=planned,
+                                                               limit=TACTICS_SHOWN)))
         self._routes: Mapping[type, Callable[[Outcome, Action], None]] = {
             Start: lambda out, a: commands.run(self, out, "start", "", a),
             Command: lambda out, a: commands.run(self, out, self.flow.commands.get(a.name.lower(), ""),
@@ -262,7 +269,7 @@ class Coach:
         sector and value tags read from the owner's words, and what those words say about the business."""
         typed = " . ".join(str(answers.get(step.id) or "") for step in self.flow.steps.values() if step.reads_into)
         fields: dict = {"sektor": answers.get("sektor"), "nilai_tag": tuple(answers.get("nilai_tag") or ()),
-                        "ciri": self.reader.traits(typed)}
+                        "ciri": self._traits(typed)}
         for step in self.flow.steps.values():
             value = answers.get(step.id)
             if not step.profile or not value:
@@ -276,5 +283,4 @@ class Coach:
     def tactics(self, s: Session) -> list[Recommendation]:
         a = s.answers
         planned = frozenset(item["id"] for item in s.plan)
-        return tactics(self.kb, self.profile(a), a.get("motivasi") or "akuisisi", exclude=planned,
-                       limit=TACTICS_SHOWN)
+        return list(self._ranked(self.profile(a), a.get("motivasi") or "akuisisi", planned))
