@@ -1,14 +1,13 @@
 """The generic engine: routes each action through tables, then asks, answers, advances and goes back over the flow."""
 from __future__ import annotations
 
-import copy
 from functools import lru_cache
 from typing import Callable, Mapping
 
 from ..advice.entry import FITS_VALUES
 from ..advice.knowledge import KnowledgeBase
 from ..advice.lookup import Lookup
-from ..advice.recommend import Profile, Recommendation, tactics
+from ..advice.recommend import Profile, Recommendation, relationships, tactics
 from ..text.normalise import clean_text, simplify
 from . import callbacks, checkins, commands, hooks, questions, screens
 from .flow import Flow, Option, Step
@@ -36,6 +35,7 @@ class Coach:
         # Every screen after the relationship step ranks the tactics again from the same few answers,
         # and reads the same typed words: both are pure, so each distinct input is worked out once.
         self._traits = lru_cache(maxsize=4096)(self.reader.traits)
+        self._suited = lru_cache(maxsize=4096)(lambda profile: tuple(relationships(self.kb, profile)))
         self._ranked = lru_cache(maxsize=4096)(
             lambda profile, motivation, planned: tuple(tactics(self.kb, profile, motivation, exclude=planned,
                                                                limit=TACTICS_SHOWN)))
@@ -60,7 +60,7 @@ class Coach:
     # ---- entry point
 
     def handle(self, session: Session | None, action: Action) -> Outcome:
-        s = Session(step=self.flow.first) if session is None else copy.deepcopy(session)
+        s = Session(step=self.flow.first) if session is None else session.copy()
         if s.step not in self.flow.steps:   # a step removed from the flow since it was stored
             s.step = self.flow.first
         out = Outcome(s, [], [], action)
@@ -279,6 +279,10 @@ class Coach:
             elif value in FITS_VALUES.get(step.profile, (value,)):
                 fields[step.profile] = value
         return Profile(**fields)
+
+    def relationships(self, answers: Mapping) -> list[Recommendation]:
+        """The relationship types that suit these answers, best first."""
+        return list(self._suited(self.profile(answers)))
 
     def tactics(self, s: Session) -> list[Recommendation]:
         a = s.answers

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable
 from rapidfuzz import fuzz, process
 
 from ..advice.entry import RELATIONSHIPS
-from ..advice.recommend import Recommendation, relationships
+from ..advice.recommend import Recommendation
 from ..text.normalise import simplify
 from ..text.render import short_title
 from . import callbacks, plan, questions, screens
@@ -59,7 +59,7 @@ def _quiz_done(coach: Coach, out: Outcome, value: str) -> None:
 # ---- relationship: accept the suggestion, or pick one of the six types
 
 def _relationship_options(coach: Coach, s: Session) -> tuple[Option, ...]:
-    recs = relationships(coach.kb, coach.profile(s.answers))
+    recs = coach.relationships(s.answers)
     declared = {o.value: o for o in coach.step(s).options}
     labels = {value: o.label for value, o in declared.items()}
     names = " + ".join(labels.get(r.entry.id, r.entry.title).split(" ", 1)[-1] for r in recs)
@@ -71,12 +71,12 @@ def _relationship_options(coach: Coach, s: Session) -> tuple[Option, ...]:
 
 def _relationship_chosen(coach: Coach, out: Outcome, value: str) -> None:
     a = out.session.answers
-    a["hubungan"] = ([r.entry.id for r in relationships(coach.kb, coach.profile(a))]
+    a["hubungan"] = ([r.entry.id for r in coach.relationships(a)]
                      if value == "saran" else [value])
 
 
 def _relationship_context(coach: Coach, s: Session, context: dict) -> None:
-    context["recommended"] = relationships(coach.kb, coach.profile(s.answers))
+    context["recommended"] = coach.relationships(s.answers)
 
 
 # ---- focus: a motivation not planned yet
