@@ -97,7 +97,7 @@ class Storage:
         if any(isinstance(event, Forgotten) for event in events):
             with self.db.atomic():
                 self.forget(owner_id)
-                ids = self.enqueue(owner_id, chat_id, replies, key)
+                ids = self._queue(owner_id, chat_id, replies, key)
             self.checkpoint()   # the erased rows must not live on in the -wal file
             return ids
         next_checkin = min((r["due"] for r in session.reminders), default=None)
@@ -114,7 +114,7 @@ class Storage:
                  next_checkin, int(touch)])
             for event in events:
                 self._record(owner_id, now, event)
-            return self.enqueue(owner_id, chat_id, replies, key)
+            return self._queue(owner_id, chat_id, replies, key)
 
     # ---- updates already handled
 
@@ -149,15 +149,19 @@ class Storage:
 
     def enqueue(self, owner_id: int, chat_id: int, replies: Iterable[dict], key: str | None = None) -> list[int]:
         """Queue rendered replies for sending, claimed by this process, and mark the update they answer
-        as seen (inside the caller's transaction when there is one)."""
-        now = time.time()
+        as seen, in one transaction."""
         with self.db.atomic():
-            if key is not None:
-                self._mark_seen(key, now)
-            return [self.db.execute(
-                "INSERT INTO outbox (owner_id, chat_id, payload, created_at, claimed_by) VALUES (?, ?, ?, ?, ?)",
-                [owner_id, chat_id, json.dumps(payload, ensure_ascii=False), now, self.claimant]).lastrowid
-                for payload in replies]
+            return self._queue(owner_id, chat_id, replies, key)
+
+    def _queue(self, owner_id: int, chat_id: int, replies: Iterable[dict], key: str | None) -> list[int]:
+        """enqueue() inside the caller's transaction (a nested one would cost a savepoint per update)."""
+        now = time.time()
+        if key is not None:
+            self._mark_seen(key, now)
+        return [self.db.conn.execute(
+            "INSERT INTO outbox (owner_id, chat_id, payload, created_at, claimed_by) VALUES (?, ?, ?, ?, ?)",
+            [owner_id, chat_id, json.dumps(payload, ensure_ascii=False), now, self.claimant]).lastrowid
+            for payload in replies]
 
     def claim_outbox(self) -> int:
         """Take over every queued reply, in one statement: done at start by the process holding the
@@ -200,7 +204,7 @@ class Storage:
         replies saying so (a template, or none) are queued in the same commit, so they go once."""
         with self.db.atomic():
             self.db.execute("UPDATE owners SET next_checkin = NULL WHERE id = ?", [owner_id])
-            return self.enqueue(owner_id, chat_id, replies)
+            return self._queue(owner_id, chat_id, replies, None)
 
     def last_active(self, owner_id: int) -> float | None:
         """When the owner last wrote or pressed something (check-ins the coach sent do not count)."""
