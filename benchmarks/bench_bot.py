@@ -1,4 +1,4 @@
-"""End-to-end benchmark: the coach's Telegram Application vs a bare echo one, on empty and 100k-owner DBs."""
+"""End-to-end benchmark: the coach's Telegram Application vs bare ones (its own calls replayed, an echo), on empty and 100k-owner DBs."""
 # What it does
 #   * Walks N simulated owners (default 500) through the real coach core (bot.core.engine.Coach) to
 #     script them: /start, business name and product typed, segment / relationship / focus answered
@@ -9,7 +9,10 @@
 #   * Feeds that stream, in a fresh child process per measurement (so peak RSS is that variant's own):
 #       coach        bot.channels.telegram.build_application with the real Storage on a temp SQLite
 #                    file and a request class that answers like the Bot API (no network);
-#       bare         a python-telegram-bot Application whose handlers only echo: the framework's floor;
+#       same calls   a bare python-telegram-bot Application making, per update, exactly the Bot API calls
+#                    the coach made for it (recorded once by a `record` child), with the same request
+#                    class: the framework's share of the coach's work, the fair floor;
+#       bare         a python-telegram-bot Application whose handlers only echo (for reference);
 #       coach 100k   the coach again, on a copy of a database already holding 100,000 owners.
 #     Latency is time.perf_counter_ns around each `await app.process_update(update)`; updates/s is the
 #     stream's length over the time spent in Update.de_json + process_update (PTB parses every update
