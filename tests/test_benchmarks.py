@@ -17,12 +17,21 @@ def run(script: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def test_bench_bot_quick_run_checks_every_owner_and_prints_both_tables():
+def test_bench_bot_quick_run_checks_every_owner_and_prints_its_tables():
     result = run("bench_bot.py")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "CHECK FAILED" not in result.stdout
+    assert "same calls (replayed)" in result.stdout and "coach / same calls" in result.stdout
     assert "bare PTB (echo only)" in result.stdout and "coach / bare" in result.stdout
     assert "stored / empty" in result.stdout
+
+
+def test_bench_load_quick_run_gets_every_expected_reply_from_both_bots():
+    """Both bots as real processes over HTTP; the run fails its own check if any reply went missing."""
+    result = run("bench_load.py")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "CHECK FAILED" not in result.stdout
+    assert "bare PTB (echo)" in result.stdout and "coach / bare" in result.stdout
 
 
 def test_bench_lookup_quick_run_prints_its_table():
