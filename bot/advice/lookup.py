@@ -46,10 +46,10 @@ UNSURE_SHARE = 0.5
 # what the owner wants; the backstory before it weighs this much.
 BACKSTORY_WEIGHT = 0.5
 THIN_QUESTION = 2           # an asking clause naming fewer known words than this leans on the one before
-# The title says what a card is about ("Tangani komplain ..."): a question word met there counts this
-# much more, on top of BM25, whose saturation otherwise lets a card that merely lists the word among
-# thirty keywords tie with the card about it.
+# The title says what a card is about ("Tangani komplain ..."): a question word there counts this much
+# more than BM25 gives, whose saturation ties a card listing the word among thirty keywords with it.
 TITLE_BONUS = 0.5
+TITLE_IDF = 0.8             # not for a word in nearly half the cards: "promosi lewat apa" is no card titled "lewat"
 # "Gratis ongkir udh, diskon udh, tetep aja ga balik": a clause saying a tactic was done already
 # (TRIED_MARK), before a "but still" (TRIED_BUT), reports what failed; the cards titled with its words
 # are the owner's past, not the answer: their score is multiplied by TRIED. "Udah 3 tahun" is a
@@ -166,7 +166,7 @@ class Lookup:
         self._about = [frozenset(fields['title']) | frozenset(fields['keywords']) for fields in per_entry]
         self._titled: dict[str, list[int]] = defaultdict(list)
         for doc, fields in enumerate(per_entry):
-            for term in set(fields['title']):
+            for term in (t for t in set(fields['title']) if self._idf[t] >= TITLE_IDF):
                 self._titled[term].append(doc)
         # How telling each word is, for the coverage: words unknown to the knowledge count most.
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -230,6 +230,8 @@ class Lookup:
         weighted: dict[str, float] = {}
         tried: set[str] = set()
         for words, weight, was_tried in self._clauses(query):
+            # "Enaknya ...", "mending ...": the word asks, its root ("enak") is no topic, unlike "siapa".
+            words = [w for w in words if w not in self._asking or w in self._strong]
             stems = self.normaliser.stems(self.normaliser.expand(words))
             if was_tried:
                 tried.update(stems)
