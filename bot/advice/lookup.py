@@ -32,19 +32,18 @@ K1, B = 1.2, 0.5           # BM25 saturation and length normalisation
 MIN_SCORE = 1.0
 SCORE_PER_MISSING = 6.0
 MIN_COVERAGE = 0.5
-UNKNOWN_ROOT = 0.35
-UNKNOWN_OTHER = 0.5
+UNKNOWN_ROOT, UNKNOWN_OTHER = 0.35, 0.5
 STRONG_FIELDS = frozenset({"title", "keywords", "summary", "steps"})
 RELATIVE_CUTOFF = 0.3      # further hits must score at least this share of the best one
 MAX_QUERY_CHARS = 500      # owners' questions are short; bound the work per query
 # Below the sure bar the best cards are still offered as buttons ("Maksud Anda salah satu ini?")
 # when the knowledge speaks of at least UNSURE_COVERAGE of the question and the best hit reaches
 # UNSURE_SHARE of the sure bar: an empty "Maaf" helps no one when a card did score.
-UNSURE_COVERAGE = 0.3
-UNSURE_SHARE = 0.5
-# In a long message the clause that asks ("gimana caranya biar pembeli tetap milih saya?") says
-# what the owner wants; the backstory before it weighs this much.
-BACKSTORY_WEIGHT = 0.5
+UNSURE_COVERAGE, UNSURE_SHARE = 0.3, 0.5
+# In a message of more than ONE_THOUGHT words the clause that asks ("gimana caranya biar pembeli tetap
+# milih saya?") says what the owner wants; the backstory weighs this much. "Mau naik kelas, target yg
+# suka pamer" is one thought.
+BACKSTORY_WEIGHT, ONE_THOUGHT = 0.5, 10
 THIN_QUESTION = 2           # an asking clause naming fewer known words than this leans on the one before
 # The title says what a card is about ("Tangani komplain ..."): a question word there counts this much
 # more than BM25 gives, whose saturation ties a card listing the word among thirty keywords with it.
@@ -214,7 +213,8 @@ class Lookup:
         for before, clause in zip(clauses, clauses[1:]):
             if clause[1] and clause[2] < THIN_QUESTION:
                 before[1] = True
-        asking = sum(1 for clause in clauses if clause[1])
+        short = sum(len(clause[0]) for clause in clauses) <= ONE_THOUGHT   # one thought, no backstory
+        asking = 0 if short else sum(1 for clause in clauses if clause[1])
         but = not TRIED_BUT.isdisjoint(self.normaliser.expand(self.normaliser.words(query[:MAX_QUERY_CHARS])))
         out = []
         for i, (words, asks, _, said) in enumerate(clauses):
