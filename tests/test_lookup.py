@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.advice.lookup import Lookup
+from bot.advice.lookup import BACKSTORY_WEIGHT, TITLE_IDF, Lookup
 from bot.text.normalise import Normaliser
 
 HERE = Path(__file__).parent
@@ -89,7 +89,7 @@ def test_owner_questions_second_held_out_set(lookup):
             top3 += any(i in case["expect"] for i in ids)
         else:
             false_hits += bool(ids)
-    assert top1 / asked >= 0.72   # reached 0.750 (51/68); 0.588 before issue 11
+    assert top1 / asked >= 0.74   # reached 0.765 (52/68); 0.750 after round 1, 0.588 before issue 11
     assert top3 / asked >= 0.88   # reached 0.912
     assert false_hits <= 1        # of 10
 
@@ -130,6 +130,16 @@ def test_a_tactic_already_tried_is_not_the_answer(lookup):
     assert lookup.find("diskon udh, gratis ongkir udh, tp tetep ga balik").hits[0].id != "manfaat-ekstra"
     assert not lookup.query_terms("udh 3 thn jualan, tp masih sepi")[2]
     assert not lookup.query_terms("diskon udh jalan 2 minggu")[2]   # no "but": nothing reported as failed
+
+
+def test_question_words_and_short_messages(lookup):
+    # "Enaknya" asks: "enak" (tasty) is not the topic. A ten-word message has no backstory.
+    assert "enak" not in lookup.query_terms("enaknya promosi lewat apa?")[0]
+    assert {w for _, w, _ in lookup._clauses("mau naik kelas, target yg suka pamer")} == {1.0}
+    assert BACKSTORY_WEIGHT in {w for _, w, _ in lookup._clauses(
+        "sy jualan kue udh 3 thn di komplek, skrg sepi bgt. gmn biar rame lg?")}
+    # A word in nearly half the cards ("lewat") earns no title bonus: no card is about it.
+    assert all(lookup._idf[t] >= TITLE_IDF for t in lookup._titled)
 
 
 def test_normalisation(kb):

@@ -32,24 +32,23 @@ K1, B = 1.2, 0.5           # BM25 saturation and length normalisation
 MIN_SCORE = 1.0
 SCORE_PER_MISSING = 6.0
 MIN_COVERAGE = 0.5
-UNKNOWN_ROOT = 0.35
-UNKNOWN_OTHER = 0.5
+UNKNOWN_ROOT, UNKNOWN_OTHER = 0.35, 0.5
 STRONG_FIELDS = frozenset({"title", "keywords", "summary", "steps"})
 RELATIVE_CUTOFF = 0.3      # further hits must score at least this share of the best one
 MAX_QUERY_CHARS = 500      # owners' questions are short; bound the work per query
 # Below the sure bar the best cards are still offered as buttons ("Maksud Anda salah satu ini?")
 # when the knowledge speaks of at least UNSURE_COVERAGE of the question and the best hit reaches
 # UNSURE_SHARE of the sure bar: an empty "Maaf" helps no one when a card did score.
-UNSURE_COVERAGE = 0.3
-UNSURE_SHARE = 0.5
-# In a long message the clause that asks ("gimana caranya biar pembeli tetap milih saya?") says
-# what the owner wants; the backstory before it weighs this much.
-BACKSTORY_WEIGHT = 0.5
+UNSURE_COVERAGE, UNSURE_SHARE = 0.3, 0.5
+# In a message of more than ONE_THOUGHT words the clause that asks ("gimana caranya biar pembeli tetap
+# milih saya?") says what the owner wants; the backstory weighs this much. "Mau naik kelas, target yg
+# suka pamer" is one thought.
+BACKSTORY_WEIGHT, ONE_THOUGHT = 0.5, 10
 THIN_QUESTION = 2           # an asking clause naming fewer known words than this leans on the one before
-# The title says what a card is about ("Tangani komplain ..."): a question word met there counts this
-# much more, on top of BM25, whose saturation otherwise lets a card that merely lists the word among
-# thirty keywords tie with the card about it.
+# The title says what a card is about ("Tangani komplain ..."): a question word there counts this much
+# more than BM25 gives, whose saturation ties a card listing the word among thirty keywords with it.
 TITLE_BONUS = 0.5
+TITLE_IDF = 0.8             # not for a word in nearly half the cards: "promosi lewat apa" is no card titled "lewat"
 # "Gratis ongkir udh, diskon udh, tetep aja ga balik": a clause saying a tactic was done already
 # (TRIED_MARK), before a "but still" (TRIED_BUT), reports what failed; the cards titled with its words
 # are the owner's past, not the answer: their score is multiplied by TRIED. "Udah 3 tahun" is a
@@ -166,7 +165,7 @@ class Lookup:
         self._about = [frozenset(fields['title']) | frozenset(fields['keywords']) for fields in per_entry]
         self._titled: dict[str, list[int]] = defaultdict(list)
         for doc, fields in enumerate(per_entry):
-            for term in set(fields['title']):
+            for term in (t for t in set(fields['title']) if self._idf[t] >= TITLE_IDF):
                 self._titled[term].append(doc)
         # How telling each word is, for the coverage: words unknown to the knowledge count most.
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -214,7 +213,8 @@ class Lookup:
         for before, clause in zip(clauses, clauses[1:]):
             if clause[1] and clause[2] < THIN_QUESTION:
                 before[1] = True
-        asking = sum(1 for clause in clauses if clause[1])
+        short = sum(len(clause[0]) for clause in clauses) <= ONE_THOUGHT   # one thought, no backstory
+        asking = 0 if short else sum(1 for clause in clauses if clause[1])
         but = not TRIED_BUT.isdisjoint(self.normaliser.expand(self.normaliser.words(query[:MAX_QUERY_CHARS])))
         out = []
         for i, (words, asks, _, said) in enumerate(clauses):
@@ -230,6 +230,8 @@ class Lookup:
         weighted: dict[str, float] = {}
         tried: set[str] = set()
         for words, weight, was_tried in self._clauses(query):
+            # "Enaknya ...", "mending ...": the word asks, its root ("enak") is no topic, unlike "siapa".
+            words = [w for w in words if w not in self._asking or w in self._strong]
             stems = self.normaliser.stems(self.normaliser.expand(words))
             if was_tried:
                 tried.update(stems)
