@@ -104,7 +104,7 @@ def expected_messages(owners) -> dict[int, list[int]]:
         counts = {}
         for owner in owners:
             counts[owner.id] = [
-                len(service.handle(channel, Incoming(owner.id, owner.id, owner._action(kind, value),
+                len(service.handle(channel, Incoming(owner.id, owner.id, owner.action(kind, value),
                                                      f"dry:{owner.id}:{i}", owner.name,
                                                      message_id if kind == "button" else None)))
                 for i, (kind, value, message_id) in enumerate(owner.actions)]

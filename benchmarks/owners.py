@@ -68,7 +68,8 @@ class Owner:
         self.states: list[dict] = []         # the session after each action, for the stored owners
         self.want_tactics = rng.randint(1, 3)
 
-    def _action(self, kind: str, value: str):
+    def action(self, kind: str, value: str):
+        """The core action this kind of update stands for (as the Telegram handlers make it)."""
         from bot.core.model import Command, Press, Start, Text
         if kind == "button":
             return Press(data=value)
@@ -81,7 +82,7 @@ class Owner:
 
     def do(self, kind: str, value: str) -> None:
         message_id = self.buttons_message if kind == "button" else next(self.message_ids)
-        outcome = self.coach.handle(self.session, self._action(kind, value))
+        outcome = self.coach.handle(self.session, self.action(kind, value))
         self.session = outcome.session
         self.actions.append((kind, value, message_id))
         self.states.append(self.session.to_dict())
