@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from sqlite_utils import Database
 
 from ..core.model import CheckinAnswered, Event, Forgotten, LookedUp, Planned, Session
+from .checkpoint import Checkpointer
 from .migrations import migrations
 
 # Every table holding something about an owner, with the column naming them: /datasaya exports and
@@ -72,9 +73,12 @@ class Storage:
         self.db.execute("PRAGMA secure_delete=ON")   # /hapusdata: deleted text is overwritten, not left in free pages
         # ...and the -wal file, which still holds the pages as they were, is cut back after a checkpoint
         self.db.execute(f"PRAGMA journal_size_limit={JOURNAL_LIMIT_BYTES}")
+        self.db.execute("PRAGMA wal_autocheckpoint=0")   # the Checkpointer's thread does it, off the update path
         migrations.apply(self.db)
+        self.checkpointer = Checkpointer(self.path, conn)
 
     def close(self) -> None:
+        self.checkpointer.close()
         self.db.conn.close()
 
     # ---- sessions
@@ -114,7 +118,9 @@ class Storage:
                  next_checkin, int(touch)])
             for event in events:
                 self._record(owner_id, now, event)
-            return self._queue(owner_id, chat_id, replies, key)
+            ids = self._queue(owner_id, chat_id, replies, key)
+        self.checkpointer.committed()
+        return ids
 
     # ---- updates already handled
 
@@ -188,6 +194,7 @@ class Storage:
 
     def mark_sent(self, outbox_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE id = ?", [outbox_id])
+        self.checkpointer.committed()
 
     def drop_pending(self, owner_id: int) -> None:
         self.db.execute("DELETE FROM outbox WHERE owner_id = ?", [owner_id])
