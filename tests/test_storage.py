@@ -60,8 +60,22 @@ def test_migrations_apply_once(storage):
     migrations.apply(storage.db)
     applied = [m.name for m in migrations.applied(storage.db)]
     assert applied == ["m001_initial", "m002_checkins", "m003_group_messages", "m004_reliability",
-                       "m005_off_topic"]
+                       "m005_off_topic", "m006_partial_checkin_index"]
     assert storage.integrity_ok()
+
+
+def test_due_checkins_are_found_through_the_index_that_owners_without_one_stay_out_of(storage):
+    """The scheduler's query never scans sessions, and an owner without a check-in has no index entry
+    (so their saves, most saves, write one page less)."""
+    session = Session(step="nama")
+    storage.save(1, 1, session)
+    storage.save(2, 2, Session(step="selesai", reminders=[{"due": 100.0}]))
+    plan = storage.db.execute("EXPLAIN QUERY PLAN SELECT id FROM owners WHERE next_checkin <= 200 AND active = 1 "
+                              "AND id >= 0 AND id < 10 ORDER BY next_checkin").fetchall()
+    assert "USING INDEX idx_owners_next_checkin" in plan[0][-1]
+    assert storage.due_checkins(200.0) == [2]
+    partial = {row[1]: row[4] for row in storage.db.execute("PRAGMA index_list(owners)")}
+    assert partial["idx_owners_next_checkin"] == 1
 
 
 def test_blocked_owner_is_marked_inactive_and_queue_dropped(service):

@@ -62,3 +62,12 @@ def m004_reliability(db: Database) -> None:
 def m005_off_topic(db: Database) -> None:
     # A question outside marketing (tax, permits...) answered honestly: which topic, for the stats.
     db["lookups"].add_column("topic", str)
+
+
+@migrations()
+def m006_partial_checkin_index(db: Database) -> None:
+    # Only owners with a check-in set are in the index: every other owner's save (most of them) no
+    # longer rewrites an index page for a NULL. "next_checkin <= ?" implies NOT NULL, so the
+    # scheduler's query still uses it.
+    db.execute("DROP INDEX IF EXISTS idx_owners_next_checkin")
+    db.execute("CREATE INDEX idx_owners_next_checkin ON owners(next_checkin) WHERE next_checkin IS NOT NULL")

@@ -25,7 +25,8 @@ def split_message(message: str, limit: int) -> list[str]:
     Cuts fall on a line break where possible (else a space, else anywhere); tags open at a cut are
     closed at its end and opened again at the start of the next part, so each part is valid HTML.
     """
-    if _visible_length_of(message) <= limit:
+    # a character is at most two UTF-16 units and markup only adds characters: most replies need no count
+    if 2 * len(message) <= limit or _visible_length_of(message) <= limit:
         return [message]
     parts: list[str] = []
     current: list[str] = []   # pieces of the part being built
