@@ -42,6 +42,29 @@ def test_update_ids_that_restart_lower_still_get_answers(service):
     assert after_the_week and service.storage.load(OWNER).answers["produk"] == "nasi pecel"
 
 
+def test_deliveries_racing_for_one_owner_send_each_reply_once_in_order_and_keep_nothing_after(service):
+    """A sweep and a handler may deliver to the same owner at once: one waits for the other. Once done,
+    nothing of the owner stays in memory (a coach meeting a million owners must not keep a lock each)."""
+    class SlowChannel(CollectingChannel):
+        async def send(self, chat_id, message, file=None):
+            await asyncio.sleep(0.01)   # the other delivery gets its turn meanwhile
+            return await super().send(chat_id, message, file)
+
+    channel = SlowChannel()
+    handle(service, OWNER, OWNER, Start(), channel=channel)
+    handle(service, OWNER, OWNER, Text("Warung Bu Sri"), channel=channel)
+    handle(service, OWNER + 1, OWNER + 1, Start(), channel=channel)
+    queued = [m.text for m in service.pending(OWNER)]
+
+    async def race() -> None:
+        await asyncio.gather(service.deliver(channel, OWNER), service.deliver(channel, OWNER),
+                             service.deliver(channel, OWNER + 1))
+
+    asyncio.run(race())
+    assert [m.text for chat, m, _ in channel.sent if chat == OWNER] == queued
+    assert service.pending() == [] and service.outbox._locks == {}
+
+
 # ---- a database that refuses writes
 
 def test_a_refused_write_commits_nothing_and_the_same_update_works_later(service):

@@ -33,7 +33,7 @@ class Outbox:
         self.storage = storage
         self.file_maker = file_maker
         self._queues: dict[int, deque[Outgoing]] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}   # owner -> (their lock, deliveries holding or awaiting it)
         self._unmarked: set[int] = set()   # sent, but the database refused to record it
         self._took_over = False
         self._storage_wait = 0.0           # seconds; 0 while the database writes fine
@@ -55,14 +55,22 @@ class Outbox:
 
     async def deliver(self, channel: Channel, owner_id: int) -> None:
         """Send the owner's queued replies in order; one that cannot go now holds back the later ones."""
-        lock = self._locks.setdefault(owner_id, asyncio.Lock())
-        async with lock:
-            queue = self._queues.get(owner_id)
-            while queue:
-                if not await self._send(channel, queue[0]):
-                    return
-                queue.popleft()
-            self._queues.pop(owner_id, None)
+        lock, users = self._locks.get(owner_id) or (asyncio.Lock(), 0)
+        self._locks[owner_id] = (lock, users + 1)
+        try:
+            async with lock:
+                queue = self._queues.get(owner_id)
+                while queue:
+                    if not await self._send(channel, queue[0]):
+                        return
+                    queue.popleft()
+                self._queues.pop(owner_id, None)
+        finally:   # the last one out drops the lock: a coach meeting a million owners keeps none of them
+            lock, users = self._locks[owner_id]
+            if users == 1:
+                del self._locks[owner_id]
+            else:
+                self._locks[owner_id] = (lock, users - 1)
 
     async def sweep(self, channel: Channel) -> None:
         """Send what a crash or a network outage left in the database; wait longer each time it fails."""
@@ -75,7 +83,7 @@ class Outbox:
                 self._took_over = True
             self._mark_remembered()
             for owner_id in self.storage.pending_owners(channel.owners):
-                if owner_id in self._locks and self._locks[owner_id].locked():
+                if owner_id in self._locks:
                     continue   # being delivered right now
                 stored = [m for m in self.pending(owner_id) if m.outbox_id not in self._unmarked]
                 merged = {m.outbox_id: m for m in (*self._queues.get(owner_id, ()), *stored)}
