@@ -169,12 +169,16 @@ class CheckinAnswered(Event):
 
 # ----------------------------------------------------------------------------- state
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})   # immutable (JSON has nothing else but dict and list)
+
+
 def _plain_copy(value):
+    # Most values are atoms: kept as they are without a call each.
     if isinstance(value, dict):
-        return {k: _plain_copy(v) for k, v in value.items()}
+        return {k: v if type(v) in _ATOMS else _plain_copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain_copy(v) for v in value]
-    return value   # str, numbers, None, bool: immutable (JSON has nothing else)
+        return [v if type(v) in _ATOMS else _plain_copy(v) for v in value]
+    return value
 
 
 @dataclass
