@@ -197,7 +197,7 @@ class Session:
 
     def copy(self) -> "Session":
         """A copy sharing nothing mutable; the state is JSON-shaped, so this is a fraction of deepcopy's cost."""
-        return Session(**{name: _plain_copy(value) for name, value in vars(self).items()})
+        return Session(**_plain_copy(vars(self)))
 
     @classmethod
     def from_dict(cls, data: Mapping | None, copy_values: bool = True) -> "Session":
