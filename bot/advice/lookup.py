@@ -119,7 +119,7 @@ class Lookup:
         self._asking = lexicon.question_words
         self._tails = lexicon.question_tails
         self._business = frozenset(t for w in lexicon.business_words for t in self.normaliser.terms(w))
-        self._topics = [(topic, f" {' '.join(terms)} ") for topic in off_topics.topics
+        self._topics = [(topic, f" {' '.join(terms)} ", " ".join(terms)) for topic in off_topics.topics
                         for terms in map(self.normaliser.terms, topic.phrases) if terms]
         self._customer_words = [f" {' '.join(self.normaliser.terms(w))} " for w in off_topics.about_customers]
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
@@ -252,7 +252,7 @@ class Lookup:
         said = " " + " ".join(t for t in weighted if " " not in t) + " "
         if any(w in said for w in self._customer_words):
             return None
-        return next((topic for topic, phrase in self._topics if phrase in said or phrase.strip() in weighted), None)
+        return next((topic for topic, padded, phrase in self._topics if padded in said or phrase in weighted), None)
 
     def find(self, query: str, limit: int = 3) -> Found:
         """The cards for a question, sure or offered, or the off-topic answer, or nothing."""

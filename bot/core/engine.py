@@ -32,6 +32,9 @@ class Coach:
         self.reader = Reader(self.flow.understand_words)
         self.lookup = lookup or Lookup(kb.entries, kb.lexicon, kb.off_topics, self.reader.same)
         self.hooks = hooks.HOOKS   # the steps with logic, by step id
+        # What the profile reads, in flow order: the steps whose typed words it reads, those filling a field.
+        self._typed_steps = tuple(step.id for step in self.flow.steps.values() if step.reads_into)
+        self._profile_steps = tuple((step.id, step.profile) for step in self.flow.steps.values() if step.profile)
         # Every screen after the relationship step ranks the tactics again from the same few answers,
         # and reads the same typed words: both are pure, so each distinct input is worked out once.
         self._traits = lru_cache(maxsize=4096)(self.reader.traits)
@@ -39,6 +42,8 @@ class Coach:
         self._ranked = lru_cache(maxsize=4096)(
             lambda profile, motivation, planned: tuple(tactics(self.kb, profile, motivation, exclude=planned,
                                                                limit=TACTICS_SHOWN)))
+        # Owners ask the same few questions ("gmn biar pelanggan balik lagi?"): each one is looked up once.
+        self.find = lru_cache(maxsize=1024)(self.lookup.find)
         self._routes: Mapping[type, Callable[[Outcome, Action], None]] = {
             Start: lambda out, a: commands.run(self, out, "start", "", a),
             Command: lambda out, a: commands.run(self, out, self.flow.commands.get(a.name.lower(), ""),
@@ -267,17 +272,17 @@ class Coach:
     def profile(self, answers: Mapping) -> Profile:
         """The recommender's profile from the answers of the steps that fill it (a later step wins), the
         sector and value tags read from the owner's words, and what those words say about the business."""
-        typed = " . ".join(str(answers.get(step.id) or "") for step in self.flow.steps.values() if step.reads_into)
+        typed = " . ".join(str(answers.get(step_id) or "") for step_id in self._typed_steps)
         fields: dict = {"sektor": answers.get("sektor"), "nilai_tag": tuple(answers.get("nilai_tag") or ()),
                         "ciri": self._traits(typed)}
-        for step in self.flow.steps.values():
-            value = answers.get(step.id)
-            if not step.profile or not value:
+        for step_id, name in self._profile_steps:
+            value = answers.get(step_id)
+            if not value:
                 continue
-            if step.profile == "hubungan":
+            if name == "hubungan":
                 fields["hubungan"] = tuple(value)
-            elif value in FITS_VALUES.get(step.profile, (value,)):
-                fields[step.profile] = value
+            elif value in FITS_VALUES.get(name, (value,)):
+                fields[name] = value
         return Profile(**fields)
 
     def relationships(self, answers: Mapping) -> list[Recommendation]:

@@ -169,12 +169,16 @@ class CheckinAnswered(Event):
 
 # ----------------------------------------------------------------------------- state
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})   # immutable (JSON has nothing else but dict and list)
+
+
 def _plain_copy(value):
+    # Most values are atoms: kept as they are without a call each.
     if isinstance(value, dict):
-        return {k: _plain_copy(v) for k, v in value.items()}
+        return {k: v if type(v) in _ATOMS else _plain_copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain_copy(v) for v in value]
-    return value   # str, numbers, None, bool: immutable (JSON has nothing else)
+        return [v if type(v) in _ATOMS else _plain_copy(v) for v in value]
+    return value
 
 
 @dataclass
@@ -193,7 +197,7 @@ class Session:
 
     def copy(self) -> "Session":
         """A copy sharing nothing mutable; the state is JSON-shaped, so this is a fraction of deepcopy's cost."""
-        return Session(**{name: _plain_copy(value) for name, value in vars(self).items()})
+        return Session(**_plain_copy(vars(self)))
 
     @classmethod
     def from_dict(cls, data: Mapping | None, copy_values: bool = True) -> "Session":

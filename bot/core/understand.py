@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Callable, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -19,6 +20,14 @@ from .flow import Option, Step
 TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
 SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
 NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)\s*-?\s*(an)?\s*(rb|ribu|rebu|k|jt|juta|jeti)?(?:an)?\b")
+REDUPLICATED = re.compile(r"^(\w+?)2(nya)?$")   # "dua2nya", "kue2"
+
+
+def any_phrase(phrases: Sequence[str]) -> Callable[[str], re.Match | None]:
+    """A search for any of `phrases` as whole words (a space or an end on both sides): what
+    any(has(text, p) for p in phrases) asks, in one regex search."""
+    alternatives = "|".join(map(re.escape, sorted({p for p in phrases if p}, key=len, reverse=True)))
+    return re.compile(r"(?<![^ ])(?:%s)(?![^ ])" % alternatives if alternatives else r"(?!)").search
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,19 @@ class Reader:
         self.traits_words = {trait: self.phrases(items) for trait, items in w["traits"].items()}
         self.counted_staff = re.compile(r"\b\d+ (?:orang )?(?:%s)\b" % "|".join(
             sorted(map(re.escape, self.phrases(w["counted_staff"])), key=len, reverse=True)))
-        self._known_names: dict[Option, list[str]] = {}
+        # Each reply is read against several lists: one regex search per list instead of a loop over it.
+        self._says_meta, self._says_dont_know = any_phrase(self.meta), any_phrase(self.dont_know)
+        self._says_accept, self._says_both = any_phrase(self.accept), any_phrase(self.both)
+        self._says_value = {tag: any_phrase(phrases) for tag, phrases in self.values.items()}
+        self._says_sector = {sector: any_phrase(phrases) for sector, phrases in self.sectors.items()}
+        restart = self.commands["restart"]
+        self._restart_phrase = any_phrase([p for p in restart if " " in p])
+        self._restart_starts = tuple(f"{lead} {p} ".lstrip() for p in restart if " " not in p for lead in self.leads)
+        # Options repeat on every reply (the same step's, or a hook's rebuilt equal): their names are kept.
+        self._names = lru_cache(maxsize=1024)(   # an option's label, value and aliases in standard form
+            lambda o: tuple(self.phrases([o.label, o.value.replace("-", " "), *o.aliases])))
+        self._padded_names = lru_cache(maxsize=256)(   # in order: (" name ", value, length), names over a letter
+            lambda options: tuple((f" {n} ", o.value, len(n)) for o in options for n in self._names(o) if len(n) > 1))
 
     @staticmethod
     def nothing(step_id: str) -> Any:
@@ -72,7 +93,7 @@ class Reader:
         """The reply's words in standard form (chat, regional and misspelt words replaced)."""
         out: list[str] = []
         for word in normalise.simplify(text).split():
-            word = re.sub(r"^(\w+?)2(nya)?$", r"\1 \1\2", word) if not word.isdigit() else word   # dua2nya
+            word = REDUPLICATED.sub(r"\1 \1\2", word) if "2" in word and not word.isdigit() else word
             for part in word.split():
                 out.extend(self.same.get(part, part).split())
         return out
@@ -104,14 +125,14 @@ class Reader:
         if command:
             return Understood(command)
         asks = text.rstrip().endswith("?") or tokens[0] in self.starts or "gimana" in tokens or "apa" in tokens
-        if any(self.has(said, m) for m in self.meta) and (asks or len(core) <= 6):
+        if self._says_meta(said) and (asks or len(core) <= 6):
             return Understood("help")
         if asks and any(t in self.marketing for t in tokens):
             return Understood("question")
         answer = self._answer(step, options, said, text)
         if answer is not None:
             return answer
-        if any(self.has(said, d) for d in self.dont_know):
+        if self._says_dont_know(said):
             return Understood("answer", step.on_help) if step.on_help else Understood("help")
         if asks:
             return Understood("question")
@@ -124,22 +145,18 @@ class Reader:
             return None   # the option wins: "biar pelanggan balik lagi" answers, it does not go back
         if core in self.commands["back"]:
             return "back"
-        if size <= SHORT_REPLY + 2 and any(self._phrased_as_command(core, p) for p in self.commands["restart"]):
+        # "ulang", "mau ulang aja", "mulai dari nol dong" restart; "kue ulang tahun" does not: a phrase of
+        # several words anywhere, a word of its own only first (after a lead: "mau").
+        if size <= SHORT_REPLY + 2 and (self._restart_phrase(core) or f"{core} ".startswith(self._restart_starts)):
             return "restart"
         if step.skip and core in self.commands["skip"]:
             return "skip"
         return None
 
-    def _phrased_as_command(self, core: str, phrase: str) -> bool:
-        """"ulang", "mau ulang aja", "mulai dari nol dong" are commands; "kue ulang tahun" is not."""
-        if " " in phrase:
-            return self.has(core, phrase)
-        return any(f"{core} ".startswith(f"{lead} {phrase} ".lstrip()) for lead in self.leads)
-
     def _answer(self, step: Step, options: Sequence[Option], said: str, raw: str) -> Understood | None:
         if step.id == "produk":
             sector = self.sector(said)
-            if self._only_unclear(said) or (sector == "lainnya" and any(self.has(said, d) for d in self.dont_know)):
+            if self._only_unclear(said) or (sector == "lainnya" and self._says_dont_know(said)):
                 return None   # nothing said yet, or "I sell all sorts, can't name it": help, not "lainnya"
             return Understood("answer", sector)
         if step.id == "nilai":
@@ -162,9 +179,9 @@ class Reader:
         words = said.split()
         if said.isdigit() and 1 <= int(said) <= len(values):   # a button's number, typed
             return Understood("answer", values[int(said) - 1])
-        if "saran" in values and any(self.has(said, a) for a in self.accept):
+        if "saran" in values and self._says_accept(said):
             return Understood("answer", "saran")
-        if "keduanya" in values and any(self.has(said, b) for b in self.both):
+        if "keduanya" in values and self._says_both(said):
             return Understood("answer", "keduanya")
         amount = self.amount(step.id, raw)
         if amount is not None:
@@ -188,21 +205,13 @@ class Reader:
         typo = process.extractOne(said, list(names), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return Understood("answer", names[typo[0]]) if typo else None
 
-    def _names(self, option: Option) -> list[str]:
-        """The option's label, value and aliases in standard form (kept: options repeat on every reply)."""
-        names = self._known_names.get(option)
-        if names is None:
-            names = self._known_names[option] = self.phrases([option.label, option.value.replace("-", " "),
-                                                              *option.aliases])
-        return names
-
     def _option_phrases(self, options: Sequence[Option], said: str) -> dict[str, int]:
         """Option value -> length of its longest name found in the reply."""
         found: dict[str, int] = {}
-        for o in options:
-            for name in self._names(o):
-                if len(name) > 1 and self.has(said, name):
-                    found[o.value] = max(found.get(o.value, 0), len(name))
+        padded = f" {said} "
+        for name, value, length in self._padded_names(tuple(options)):
+            if name in padded and length > found.get(value, 0):
+                found[value] = length
         return found
 
     def _negated(self, said: str, value: str, options: Sequence[Option]) -> bool:
@@ -228,14 +237,14 @@ class Reader:
     def sector(self, said: str) -> str:
         scores: dict[str, tuple[int, int]] = {}
         for order, (sector, phrases) in enumerate(self.sectors.items()):
-            hits = [p for p in phrases if self.has(said, p)]
+            hits = [p for p in phrases if self.has(said, p)] if self._says_sector[sector](said) else []
             strong = [p for p in hits if p not in self.weak_sector]
             if hits:
                 scores[sector] = (len(strong), -order)
         return max(scores, key=scores.get) if scores else "lainnya"
 
     def value_tags(self, said: str) -> list[str]:
-        return [tag for tag, phrases in self.values.items() if any(self.has(said, p) for p in phrases)]
+        return [tag for tag, says in self._says_value.items() if says(said)]
 
     def traits(self, text: str) -> frozenset[str]:
         """What the owner's words say beyond the buttons: businesses buy, staff, solo, self-service."""

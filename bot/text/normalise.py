@@ -35,18 +35,21 @@ def fold_case(text: str) -> str:
 
 def fold_accents(text: str) -> str:
     """Lower case without accents ("café" -> "cafe")."""
+    if text.isascii():   # nothing to decompose (most owner text): the same result, quicker
+        return text.lower()
     text = unicodedata.normalize("NFKD", text).lower()
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def unstretch(text: str, letters_only: bool = True) -> str:
     """'bangeeet' -> 'banget'."""
-    return (_STRETCHED_LETTER if letters_only else _STRETCHED_ANY).sub(r"\1", text)
+    stretched = _STRETCHED_LETTER if letters_only else _STRETCHED_ANY
+    return stretched.sub(r"\1", text) if stretched.search(text) else text   # a sub costs more than a search
 
 
 def unreduplicate(text: str) -> str:
     """'kue2' -> 'kue' (Indonesians write a repeated word with a 2)."""
-    return _REDUPLICATED.sub(r"\1", text)
+    return _REDUPLICATED.sub(r"\1", text) if _REDUPLICATED.search(text) else text
 
 
 def words(text: str) -> list[str]:
@@ -114,6 +117,7 @@ class Normaliser:
         self.stem = lru_cache(maxsize=65536)(Stemmer(ArrayDictionary(sorted(self.roots))).stem)
         self._same = {k: v.split() for k, v in (same or {}).items()}
         self.known: set[str] = {w for key in self._replacements for w in key} | set(self._stopwords) | set(self._same)
+        self._first_words = frozenset(key[0] for key in self._replacements if key)   # where a phrase may start
 
     def words(self, text: str) -> list[str]:
         """Words with chat, regional and misspelt forms in their standard form (the `same` table)."""
@@ -122,7 +126,7 @@ class Normaliser:
     def base(self, word: str) -> str:
         """The word without a possessive ending ("pelanggannya", "ongkirnya", "tokoku") when what is left
         is a word we know: the ending says whose, not what about."""
-        if word in self._stopwords:
+        if word in self._stopwords or not word.endswith(POSSESSIVE):
             return word
         for ending in POSSESSIVE:
             rest = word[:-len(ending)]
@@ -136,7 +140,8 @@ class Normaliser:
         out: list[str] = []
         i = 0
         while i < len(words):
-            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+            starts = words[i] in self._first_words or based[i] in self._first_words   # else none can match here
+            for n in range(min(MAX_PHRASE_WORDS, len(words) - i) if starts else 0, 0, -1):
                 replacement = (self._replacements.get(tuple(words[i:i + n]))
                                or self._replacements.get(tuple(based[i:i + n])))
                 if replacement is not None:
