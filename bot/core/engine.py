@@ -42,8 +42,6 @@ class Coach:
         self._ranked = lru_cache(maxsize=4096)(
             lambda profile, motivation, planned: tuple(tactics(self.kb, profile, motivation, exclude=planned,
                                                                limit=TACTICS_SHOWN)))
-        # Owners ask the same few questions ("gmn biar pelanggan balik lagi?"): each one is looked up once.
-        self.find = lru_cache(maxsize=1024)(self.lookup.find)
         self._routes: Mapping[type, Callable[[Outcome, Action], None]] = {
             Start: lambda out, a: commands.run(self, out, "start", "", a),
             Command: lambda out, a: commands.run(self, out, self.flow.commands.get(a.name.lower(), ""),

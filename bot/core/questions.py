@@ -21,7 +21,7 @@ def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_scor
     Quiet callers are reading a reply to a question of the flow: only a sure card or an off-topic
     answer interrupts them, since offering guesses there would hide "I did not understand"."""
     query = query[:QUERY_LIMIT]
-    found = coach.find(query, limit=3)
+    found = coach.lookup.find(query, limit=3)
     sure = found.sure and found.hits[0].score >= min_score
     offer = not quiet and not found.sure and bool(found.hits)
     out.events.append(LookedUp(query, found.hits[0].id if sure else None,
@@ -36,7 +36,7 @@ def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_scor
 def reply_outside(coach: Coach, query: str) -> tuple[Found, Reply]:
     """One answer outside a conversation (`umkm-coach cari`)."""
     query = query[:QUERY_LIMIT]
-    found = coach.find(query, limit=3)
+    found = coach.lookup.find(query, limit=3)
     return found, _reply(coach, query, found, found.sure, not found.sure and bool(found.hits))
 
 
