@@ -134,6 +134,25 @@ def test_after_hapusdata_nothing_of_the_owner_is_left_in_any_database_file(tmp_p
     storage.close()
 
 
+def test_erasure_leaves_nothing_behind_while_other_owners_keep_the_background_checkpoint_busy(tmp_path, coach):
+    """Checkpoints run on their own thread: /hapusdata still empties the -wal file when one is under way."""
+    storage = Storage(tmp_path / "coach.db")
+    service = CoachService(coach, storage)
+    handle(service, OWNER, OWNER, Start())
+    handle(service, OWNER, OWNER, Text(SECRETS[0]))
+    for n, owner in enumerate(range(1000, 1400)):   # enough commits for several background passes
+        handle(service, owner, owner, Start())
+        deliver(service, owner)
+        if n in (99, 199, 299, 399):   # a pass was just started by this commit
+            handle(service, OWNER, OWNER, Command("hapusdata"))
+            handle(service, OWNER, OWNER, Press("c:hapus_ya"))
+            data = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("coach.db"))
+            assert SECRETS[0].encode() not in data, n
+            handle(service, OWNER, OWNER, Start())
+            handle(service, OWNER, OWNER, Text(SECRETS[0]))
+    storage.close()
+
+
 # ---- one process per database
 
 def test_a_second_owner_of_the_database_is_refused_naming_the_first(tmp_path):

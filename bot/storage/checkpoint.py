@@ -29,6 +29,7 @@ class Checkpointer:
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False) \
             if path != ":memory:" else None   # a database in memory has no -wal file
         self._wake = threading.Event()
+        self._pass = threading.Lock()   # held while a checkpoint runs on either connection
         self._thread: threading.Thread | None = None   # started at the first nudge: most test databases never need it
         self._closing = False
         self._commits = 0
@@ -43,7 +44,8 @@ class Checkpointer:
         if self._catch_up and not self._busy:
             self._catch_up = False
             try:   # the remainder, so the file can start over; the commit itself is done whatever happens here
-                self.writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                with self._pass:
+                    self.writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as exc:
                 log.warning("checkpoint failed: %s", exc)
         elif self._commits % COMMITS_PER_CHECKPOINT == 0 and not self._busy:
@@ -60,13 +62,21 @@ class Checkpointer:
             if self._closing:
                 return
             try:
-                _, pages, _ = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                with self._pass:
+                    _, pages, _ = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 # whatever was committed during the pass is still to copy: the file cannot start over yet
                 self._catch_up = pages > RESTART_FRAMES
             except sqlite3.Error as exc:   # a full disk: the -wal file grows meanwhile; the next nudge tries again
                 log.warning("background checkpoint failed: %s", exc)
             finally:
                 self._busy = False
+
+    def truncate(self) -> bool:
+        """Copy everything into the database and empty the -wal file now (after /hapusdata: erased rows
+        must not live on in it); waits for a background pass, which would make SQLite refuse at once."""
+        with self._pass:
+            busy, _, _ = self.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
 
     def close(self) -> None:
         if self._thread is not None:

@@ -267,8 +267,7 @@ class Storage:
 
     def checkpoint(self) -> bool:
         """Copy the -wal file into the database and empty it; False if a reader held it back."""
-        busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return not busy
+        return self.checkpointer.truncate()
 
     # ---- the file itself
 
