@@ -71,12 +71,11 @@ class Checkpointer:
             finally:
                 self._busy = False
 
-    def truncate(self) -> bool:
+    def truncate(self) -> None:
         """Copy everything into the database and empty the -wal file now (after /hapusdata: erased rows
         must not live on in it); waits for a background pass, which would make SQLite refuse at once."""
         with self._pass:
-            busy, _, _ = self.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return not busy
+            self.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         if self._thread is not None:

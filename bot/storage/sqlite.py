@@ -102,7 +102,7 @@ class Storage:
             with self.db.atomic():
                 self.forget(owner_id)
                 ids = self._queue(owner_id, chat_id, replies, key)
-            self.checkpoint()   # the erased rows must not live on in the -wal file
+            self.checkpointer.truncate()   # the erased rows must not live on in the -wal file
             return ids
         next_checkin = min((r["due"] for r in session.reminders), default=None)
         with self.db.atomic():
@@ -265,9 +265,6 @@ class Storage:
             for table, column in OWNER_TABLES.items():
                 self.db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [owner_id])
 
-    def checkpoint(self) -> bool:
-        """Copy the -wal file into the database and empty it; False if a reader held it back."""
-        return self.checkpointer.truncate()
 
     # ---- the file itself
 
