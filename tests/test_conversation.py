@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.engine import CONFIDENT_LOOKUP
 from bot.core.model import Command, LookedUp, Planned, Press, Session, Start, Text
 from tests.flow_walk import walk
 
@@ -119,6 +120,20 @@ def test_a_question_mid_step_gets_a_card_then_the_step_again(coach):
     assert session.step == "segmen"
     assert [r.template for r in outcome.replies] == ["card.j2", "ask/segmen.j2"]
     assert isinstance(outcome.events[-1], LookedUp) and outcome.events[-1].best
+
+
+def test_words_that_ask_nothing_get_a_card_mid_step_only_when_it_fits_them_well(coach):
+    # "banyak bgt" typed at the segment question is a muddled answer: the lookup is barely sure of a
+    # card about selling more, which would only puzzle the owner
+    weak = coach.lookup.find("banyak bgt")
+    assert weak.sure and weak.hits[0].score < CONFIDENT_LOOKUP
+    session, outcome = drive(coach, TO_SEGMENT + [text("banyak bgt")])
+    assert session.step == "segmen"
+    assert [r.template for r in outcome.replies] == ["not_understood.j2", "ask/segmen.j2"]
+    # words naming a topic outright still get its card
+    session, outcome = drive(coach, TO_SEGMENT + [text("kartu stempel")])
+    assert [r.template for r in outcome.replies] == ["card.j2", "ask/segmen.j2"]
+    assert outcome.replies[0].context["entry"].id == "kartu-stempel"
 
 
 def test_cari_command_answers_and_repeats_the_step(coach):

@@ -16,7 +16,7 @@ from .model import (Action, Answered, CheckinDue, Command, Outcome, Press, Reply
                     Text, WentBack)
 
 TACTICS_SHOWN = 3             # cards per screen: each has steps and an example, phones scroll slowly
-CONFIDENT_LOOKUP = 2.0        # a lookup score that lets a question interrupt a free-text answer
+CONFIDENT_LOOKUP = 2.0        # a card interrupts a typed answer only this sure (a question at a choice: at any sure score)
 
 
 def _has_words(text: str) -> bool:
@@ -210,7 +210,10 @@ class Coach:
             return self.ask(out)
         labels = {o.value: o.label for o in self.options(s)}
         torn = [labels[v] for v in read.alternatives if v in labels]
-        if not torn and questions.answer(self, out, raw, quiet=True):   # a question, or words a card answers
+        # a question gets its card; words that ask nothing ("banyak bgt", "murah tp enak") only a card
+        # that fits them well: else the owner, who meant to answer, meets an unrelated tip
+        bar = 0.0 if self.looks_like_question(raw) else CONFIDENT_LOOKUP
+        if not torn and questions.answer(self, out, raw, quiet=True, min_score=bar):
             return self.ask(out)
         out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
         out.replies.append(screens.ask_reply(self, s, only=tuple(v for v in read.alternatives if v in labels)))
