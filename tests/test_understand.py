@@ -170,3 +170,23 @@ def test_what_customers_value_is_stored_as_tags_and_echoed(coach):
     assert shown.startswith("✅ Yang penting bagi pelanggan Anda:") and "halal" in shown
     skipped = _typed(coach, "kue kering", "kelompok khusus", "lewati")
     assert skipped.session.answers["nilai_tag"] == []
+
+
+@pytest.mark.parametrize(("typed", "name"), [
+    ("toko kue sy namanya Kue Bu Ani", "Kue Bu Ani"),
+    ("Nama usaha saya: Warung Sri", "Warung Sri"),
+    ("nama toko aku Toko Laris", "Toko Laris"),          # the name may start with the noun the lead-in used
+    ("namanya Bengkel Jaya Motor, buka dari 2015", "Bengkel Jaya Motor"),
+    ("nama brandnya adalah \"Hijab Nisa\"", "Hijab Nisa"),
+    ("Warung Nama Baik", "Warung Nama Baik"),            # "nama" inside a name leads nothing
+    ("Laundry Kilat", "Laundry Kilat"),
+])
+def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
+    from tests.flow_walk import walk
+    from bot.core.model import Text
+    from bot.text.render import rich_text, to_plain
+    s, _, _ = walk(coach, until="nama")
+    out = coach.handle(s, Text(typed))
+    assert out.session.step == "produk" and out.session.answers["nama"] == name
+    greeting = to_plain(rich_text(out.replies[-1].template, **out.replies[-1].context))
+    assert f"Salam kenal, {name}!" in greeting

@@ -11,6 +11,7 @@ from ..advice.recommend import Profile, Recommendation, relationships, tactics
 from ..text.normalise import clean_text, simplify
 from . import callbacks, checkins, commands, hooks, questions, screens
 from .flow import Flow, Option, Step
+from .names import NameReader
 from .understand import Reader, Understood
 from .model import (Action, Answered, CheckinDue, Command, Outcome, Press, Reply, Session, Start,
                     Text, WentBack)
@@ -30,6 +31,7 @@ class Coach:
         self.kb = kb
         self.flow = flow or Flow.load()
         self.reader = Reader(self.flow.understand_words)
+        self.names = NameReader.of(self.reader)
         self.lookup = lookup or Lookup(kb.entries, kb.lexicon, kb.off_topics, self.reader.same)
         self.hooks = hooks.HOOKS   # the steps with logic, by step id
         # What the profile reads, in flow order: the steps whose typed words it reads, those filling a field.
@@ -144,6 +146,8 @@ class Coach:
             return self._skip(out)
         if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True, min_score=CONFIDENT_LOOKUP):
             return self.ask(out)
+        if step.reads_name:
+            text = self.names.name(text)
         limit = step.limit or len(text)
         if len(text) > limit and not step.clip:
             out.replies.append(Reply("too_long.j2", {"limit": limit, "question": s.step}))

@@ -51,6 +51,7 @@ class Step:
     on_help: str | None = None
     reads_into: str | None = None   # typed text: the answer key that keeps what the reader makes of it
     only_if: Rule | None = None     # asked only when earlier answers hold this; otherwise passed by
+    reads_name: bool = False        # typed text: the answer is the business name inside it (core/names.py)
 
 
 def _values(condition: Mapping) -> dict[str, tuple[str, ...]]:
@@ -110,7 +111,8 @@ class Flow:
         return Step(sid, spec["kind"], spec.get("group"), options, next_rules, bool(spec.get("skip")),
                     spec.get("limit"), bool(spec.get("clip")), spec.get("profile"), spec.get("help", ""),
                     spec.get("on_help"), spec.get("reads_into"),
-                    Rule(sid, _values(spec["only_if"])) if spec.get("only_if") else None)
+                    Rule(sid, _values(spec["only_if"])) if spec.get("only_if") else None,
+                    bool(spec.get("reads_name")))
 
     def _check(self) -> None:
         for step in self.steps.values():

@@ -1,0 +1,57 @@
+"""The business name inside a sentence ("usaha sy namanya Kue Bu Ani"): the words after the lead-in, as typed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .understand import Reader
+
+# Punctuation around a name that is not part of it ("namanya: Kue Bu Ani!").
+EDGES = " .!?:;-\"'“”"
+
+
+@dataclass(frozen=True)
+class NameReader:
+    """Word lists from understand.yaml's `name`; `standard` puts one typed word in standard form
+    ("sy" -> "saya"), so the lists hold standard words only."""
+    leads: frozenset[str]
+    nouns: frozenset[str]
+    owners: frozenset[str]
+    copulas: frozenset[str]
+    standard: Callable[[str], str]
+
+    @classmethod
+    def of(cls, reader: Reader) -> NameReader:
+        """The lists under `name` in the reader's words (none: every text is taken as the name)."""
+        def standard(word: str) -> str:
+            return " ".join(reader.tokens(word))
+
+        def group(key: str) -> frozenset[str]:
+            return frozenset(standard(str(w)) for w in reader.words.get("name", {}).get(key, ()))
+        return cls(group("leads"), group("nouns"), group("owners"), group("copulas"), standard)
+
+    def name(self, text: str) -> str:
+        """The name the owner typed: after "namanya", "nama toko saya", "nama usaha:" when the text has
+        one (and a comma ends it: "namanya Kue Bu Ani, jualan kue basah"); else the text itself.
+
+        A bare "nama" leads only before a colon or the words that follow a lead-in ("nama usaha saya
+        ..."): "Warung Nama Baik" is a name."""
+        typed = text.split()
+        said = [self.standard(word) for word in typed]
+        for i, word in enumerate(said):
+            if word not in self.leads:
+                continue
+            rest = i + 1
+            for group in (self.nouns, self.owners, self.copulas):
+                while rest < len(said) and not said[rest]:   # a lone ":" or "-"
+                    rest += 1
+                if rest < len(said) and said[rest] in group:
+                    rest += 1
+            while rest < len(said) and not said[rest]:
+                rest += 1
+            colon = any(":" in w for w in typed[i:rest])
+            if said[i] != self.standard("nama") or rest > i + 1 or colon:
+                name = " ".join(typed[rest:]).split(",")[0].strip(EDGES)
+                if name:
+                    return name
+        return text.strip()
