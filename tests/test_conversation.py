@@ -123,17 +123,36 @@ def test_a_question_mid_step_gets_a_card_then_the_step_again(coach):
 
 
 def test_words_that_ask_nothing_get_a_card_mid_step_only_when_it_fits_them_well(coach):
-    # "banyak bgt" typed at the segment question is a muddled answer: the lookup is barely sure of a
-    # card about selling more, which would only puzzle the owner
+    # "banyak bgt" typed at the quiz's question about needs is a muddled answer: the lookup is barely
+    # sure of a card about selling more, which would only puzzle the owner
     weak = coach.lookup.find("banyak bgt")
     assert weak.sure and weak.hits[0].score < CONFIDENT_LOOKUP
-    session, outcome = drive(coach, TO_SEGMENT + [text("banyak bgt")])
-    assert session.step == "segmen"
-    assert [r.template for r in outcome.replies] == ["not_understood.j2", "ask/segmen.j2"]
+    to_needs = TO_SEGMENT + [text("ga tau deh"), text("banyak")]
+    session, outcome = drive(coach, to_needs + [text("banyak bgt")])
+    assert session.step == "kuis_kebutuhan"
+    assert [r.template for r in outcome.replies] == ["not_understood.j2", "ask/kuis_kebutuhan.j2"]
     # words naming a topic outright still get its card
-    session, outcome = drive(coach, TO_SEGMENT + [text("kartu stempel")])
-    assert [r.template for r in outcome.replies] == ["card.j2", "ask/segmen.j2"]
+    session, outcome = drive(coach, to_needs + [text("kartu stempel")])
+    assert [r.template for r in outcome.replies] == ["card.j2", "ask/kuis_kebutuhan.j2"]
     assert outcome.replies[0].context["entry"].id == "kartu-stempel"
+
+
+# the last two also match a card, on the words "deket sini" and "sekitar rumah": who buys comes first here
+@pytest.mark.parametrize("who", ["ibu2 arisan komplek", "pegawai pabrik deket sini", "tetangga sekitar rumah"])
+def test_customers_described_in_words_at_the_segment_question_start_the_quiz_from_them(coach, who):
+    session, outcome = drive(coach, TO_SEGMENT + [text(who)])
+    assert session.step == "kuis_jumlah"
+    (reply,) = outcome.replies
+    assert reply.template == "ask/kuis_jumlah.j2" and reply.context["heard"].customers == who
+    session, outcome = drive(coach, [command("kembali")], session)
+    assert session.step == "segmen"   # one step back, to the kinds of market
+
+
+@pytest.mark.parametrize("noise", ["hmm oke", "hehe"])
+def test_filler_at_the_segment_question_is_not_taken_for_customers(coach, noise):
+    session, outcome = drive(coach, TO_SEGMENT + [text(noise)])
+    assert session.step == "segmen"
+    assert outcome.replies[0].template == "not_understood.j2"
 
 
 def test_cari_command_answers_and_repeats_the_step(coach):

@@ -17,7 +17,7 @@ from .model import (Action, Answered, CheckinDue, Command, Outcome, Press, Reply
                     Text, WentBack)
 
 TACTICS_SHOWN = 3             # cards per screen: each has steps and an example, phones scroll slowly
-CONFIDENT_LOOKUP = 2.0        # a card interrupts a typed answer only this sure (a question at a choice: at any sure score)
+CONFIDENT_LOOKUP = 2.0        # a card interrupts a typed answer only this sure (a question at a choice: if sure at all)
 
 
 def _has_words(text: str) -> bool:
@@ -76,8 +76,7 @@ class Coach:
         return out
 
     def _first_words(self, out: Outcome, text: str) -> None:
-        """A new owner's first message is a greeting, not the business's name: welcome them and ask the first
-        question; a question they opened with gets its card first."""
+        """A new owner's first message is a greeting, not a name: welcome, ask; a question gets its card first."""
         commands.run(self, out, "start", "", out.action)
         if text and self.looks_like_question(text):
             first_question = out.replies.pop()
@@ -200,8 +199,7 @@ class Coach:
         self.advance(out, None if from_button else screens.Heard(chosen.label))
 
     def _not_an_answer(self, out: Outcome, raw: str, read: Understood) -> None:
-        """A typed reply that does not answer the question: go back, start over, explain, look it up,
-        or say so (naming the two options it was torn between)."""
+        """Typed words that answer nothing: back, restart, help, a card, or say so (naming options it was torn over)."""
         s = out.session
         if read.intent == "back":
             return self.back(out)
@@ -214,10 +212,11 @@ class Coach:
             return self.ask(out)
         labels = {o.value: o.label for o in self.options(s)}
         torn = [labels[v] for v in read.alternatives if v in labels]
-        # a question gets its card; words that ask nothing ("banyak bgt", "murah tp enak") only a card
-        # that fits them well: else the owner, who meant to answer, meets an unrelated tip
-        bar = 0.0 if self.looks_like_question(raw) else CONFIDENT_LOOKUP
-        if not torn and questions.answer(self, out, raw, quiet=True, min_score=bar):
+        asks, hook = self.looks_like_question(raw), self.hooks.get(s.step)
+        if not torn and not asks and hook and hook.unclear and (heard := hook.unclear(self, out, raw)):
+            return out.replies.append(screens.ask_reply(self, s, heard=heard))   # e.g. who buys, not which kind
+        # a question gets its card; words asking nothing ("banyak bgt") only one that fits them well
+        if not torn and questions.answer(self, out, raw, quiet=True, min_score=0.0 if asks else CONFIDENT_LOOKUP):
             return self.ask(out)
         out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
         out.replies.append(screens.ask_reply(self, s, only=tuple(v for v in read.alternatives if v in labels)))

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from ..advice.entry import RELATIONSHIPS
 from ..advice.recommend import Recommendation
 from ..text.normalise import simplify
-from ..text.render import short_title
+from ..text.render import cut, short_title
 from . import callbacks, plan, questions, screens
 from .flow import Option
 from .model import Button, Outcome, Reply, Session
@@ -19,12 +19,16 @@ if TYPE_CHECKING:
     from .engine import Coach
 
 
+DESCRIPTION_CHARS = 200   # who buys, told in a line or two; a longer text is something else
+
+
 @dataclass(frozen=True)
 class StepHooks:
     """What a step does beyond the generic engine; every field is optional."""
     options: Callable[[Coach, Session], tuple[Option, ...]] | None = None        # offered now
     stored: Callable[[Coach, Outcome, str], None] | None = None                   # after its answer is stored
     answer: Callable[[Coach, Outcome, str, bool], None] | None = None             # answers in its own way
+    unclear: Callable[[Coach, Outcome, str], screens.Heard | None] | None = None  # words no option says: moved on
     context: Callable[[Coach, Session, dict], None] | None = None                 # more for its template
     buttons: Callable[[Coach, Session, dict], list[tuple[Button, ...]]] | None = None
     brief: str | None = None   # the template a channel that cannot edit sends when the screen changes in place
@@ -34,6 +38,21 @@ class StepHooks:
 
 def _segment_chosen(coach: Coach, out: Outcome, value: str) -> None:
     out.session.answers.pop("segmen_dari_kuis", None)
+
+
+def _segment_described(coach: Coach, out: Outcome, raw: str) -> screens.Heard | None:
+    """Who buys, in the owner's words ("ibu2 arisan komplek"), says no kind of market: the quiz finds it,
+    starting from those words. Not for a long text, nor for words the coach does not know ("qwerty", "x")
+    or filler ("hmm oke")."""
+    words, reader = coach.lookup.normaliser, coach.reader
+    if len(raw) > DESCRIPTION_CHARS or not any(
+            len(w) >= 3 and w.isalpha() and (w in words.roots or w in words.known)
+            and w not in reader.unclear and w not in reader.filler for w in words.words(raw)):
+        return None
+    s = out.session
+    s.history.append(s.step)
+    s.step = next(o.goto for o in coach.step(s).options if o.goto)
+    return screens.Heard(customers=cut(raw, 60))
 
 
 def segment_from_quiz(a: dict) -> str:
@@ -153,7 +172,7 @@ def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> N
 
 
 HOOKS: dict[str, StepHooks] = {
-    "segmen": StepHooks(stored=_segment_chosen),
+    "segmen": StepHooks(stored=_segment_chosen, unclear=_segment_described),
     "kuis_saling": StepHooks(stored=_quiz_done),
     "hubungan": StepHooks(options=_relationship_options, stored=_relationship_chosen,
                           context=_relationship_context),

@@ -23,6 +23,7 @@ class Heard:
     label: str = ""                    # the option chosen ("Sedikit (di bawah 50 orang)")
     sector: str = ""                   # the sector read from what they sell
     tags: tuple[str, ...] = ()         # what their customers value
+    customers: str = ""                # who buys, in their words, when no segment option says it
     fix: str | None = None             # the step a button goes back to, to correct it
 
 
