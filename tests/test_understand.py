@@ -190,3 +190,15 @@ def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
     assert out.session.step == "produk" and out.session.answers["nama"] == name
     greeting = to_plain(rich_text(out.replies[-1].template, **out.replies[-1].context))
     assert f"Salam kenal, {name}!" in greeting
+
+
+@pytest.mark.parametrize("greeting", ["halo", "Halo kak", "assalamualaikum", "selamat pagi kak", "P"])
+def test_a_greeting_at_the_name_question_is_greeted_back_not_taken_for_the_name(coach, greeting):
+    from tests.flow_walk import walk
+    from bot.core.model import Text
+    s, _, _ = walk(coach, until="nama")
+    out = coach.handle(s, Text(greeting))
+    assert out.session.step == "nama" and "nama" not in out.session.answers
+    assert [r.template for r in out.replies] == ["greeted.j2", "ask/nama.j2"]
+    named = coach.handle(out.session, Text("RM Pagi Sore"))   # greeting words inside a name are the name
+    assert named.session.answers["nama"] == "RM Pagi Sore"

@@ -145,8 +145,9 @@ class Coach:
             return self._skip(out)
         if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True, min_score=CONFIDENT_LOOKUP):
             return self.ask(out)
-        if step.reads_name:
-            text = self.names.name(text)
+        if step.reads_name and not (text := self.names.name(text)):   # only a greeting ("halo kak")
+            out.replies.append(Reply("greeted.j2", {}))
+            return self.ask(out)
         limit = step.limit or len(text)
         if len(text) > limit and not step.clip:
             out.replies.append(Reply("too_long.j2", {"limit": limit, "question": s.step}))

@@ -1,4 +1,4 @@
-"""The business name inside a sentence ("usaha sy namanya Kue Bu Ani"): the words after the lead-in, as typed."""
+"""The business name inside a sentence ("usaha sy namanya Kue Bu Ani"), as typed; a bare greeting is none."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +18,8 @@ class NameReader:
     nouns: frozenset[str]
     owners: frozenset[str]
     copulas: frozenset[str]
+    greetings: frozenset[str]
+    filler: frozenset[str]
     standard: Callable[[str], str]
 
     @classmethod
@@ -28,16 +30,20 @@ class NameReader:
 
         def group(key: str) -> frozenset[str]:
             return frozenset(standard(str(w)) for w in reader.words.get("name", {}).get(key, ()))
-        return cls(group("leads"), group("nouns"), group("owners"), group("copulas"), standard)
+        return cls(group("leads"), group("nouns"), group("owners"), group("copulas"), group("greetings"),
+                   frozenset(reader.filler), standard)
 
     def name(self, text: str) -> str:
         """The name the owner typed: after "namanya", "nama toko saya", "nama usaha:" when the text has
-        one (and a comma ends it: "namanya Kue Bu Ani, jualan kue basah"); else the text itself.
+        one (and a comma ends it: "namanya Kue Bu Ani, jualan kue basah"); else the text itself; "" for
+        a greeting ("halo kak", "assalamualaikum").
 
         A bare "nama" leads only before a colon or the words that follow a lead-in ("nama usaha saya
         ..."): "Warung Nama Baik" is a name."""
         typed = text.split()
         said = [self.standard(word) for word in typed]
+        if " ".join(w for w in " ".join(said).split() if w not in self.filler) in self.greetings:
+            return ""
         for i, word in enumerate(said):
             if word not in self.leads:
                 continue
