@@ -202,3 +202,11 @@ def test_a_greeting_at_the_name_question_is_greeted_back_not_taken_for_the_name(
     assert [r.template for r in out.replies] == ["greeted.j2", "ask/nama.j2"]
     named = coach.handle(out.session, Text("RM Pagi Sore"))   # greeting words inside a name are the name
     assert named.session.answers["nama"] == "RM Pagi Sore"
+
+
+@pytest.mark.parametrize(("typed", "value"), [("per orang 50rb", "kecil"), ("200rb per orang", "besar"),
+                                              ("ratusan org sebulan", None), ("30 pelanggan", None)])
+def test_a_count_of_people_is_no_price(coach, typed, value):
+    # at "how much does one customer spend", "ratusan org" counts people: not read as "ratusan ribu"
+    read = coach.understand("sarana_nilai", typed)
+    assert (read.intent, read.value) == (("answer", value) if value else ("unclear", None))

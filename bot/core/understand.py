@@ -263,9 +263,9 @@ class Reader:
 
     def amount(self, step_id: str, text: str) -> str | None:
         """The option a number means at a counted step ("sehari 40an" customers is many a month)."""
-        rule = self.words["numbers"].get(step_id)
-        if not rule:
-            return None
+        rule, said = self.words["numbers"].get(step_id), self.tokens(text)
+        if not rule or any(w in rule.get("not_with", ()) and self.number(n) for n, w in zip(said, said[1:])):
+            return None   # no rule here, or a count of something else: "ratusan org" is no price
         value = self.number(text)
         if value is None:
             return None
