@@ -210,3 +210,22 @@ def test_a_count_of_people_is_no_price(coach, typed, value):
     # at "how much does one customer spend", "ratusan org" counts people: not read as "ratusan ribu"
     read = coach.understand("sarana_nilai", typed)
     assert (read.intent, read.value) == (("answer", value) if value else ("unclear", None))
+
+
+NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but how different? asked back
+
+
+@pytest.mark.parametrize(("step", "typed", "read"), [
+    ("kuis_kebutuhan", "ga sama sih", NOT_SAME),                  # once read as "hampir sama" ("sama")
+    ("kuis_kebutuhan", "beda2, ojol mau cepet, anak sekolah mau murah", NOT_SAME),
+    ("kuis_kebutuhan", "bukan", NOT_SAME),
+    ("kuis_kebutuhan", "iya", ("answer", "mirip", ())),
+    ("kuis_kebutuhan", "ga ada bedanya", ("answer", "mirip", ())),
+    ("segmen", "bukan semua orang", ("unclear", None, ())),      # once read as "semua orang"
+    ("kuis_jumlah", "ga banyak", ("answer", "sedikit", ())),      # two options: the other one
+    ("kuis_kebutuhan", "ada 2 montir", ("unclear", None, ())),    # a count, once read as button 2
+    ("kuis_kebutuhan", "no 2 aja", ("answer", "agak-beda", ())),
+])
+def test_negations_and_counts_are_never_read_as_the_option_they_name(coach, step, typed, read):
+    got = coach.understand(step, typed)
+    assert (got.intent, got.value, got.alternatives) == read

@@ -15,11 +15,11 @@ from typing import Any, Callable, Mapping, Sequence
 from rapidfuzz import fuzz, process
 
 from ..text import normalise
+from .amounts import Amounts
 from .flow import Option, Step
 
 TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
 SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
-NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)\s*-?\s*(an)?\s*(rb|ribu|rebu|k|jt|juta|jeti)?(?:an)?\b")
 REDUPLICATED = re.compile(r"^(\w+?)2(nya)?$")   # "dua2nya", "kue2"
 
 
@@ -66,6 +66,7 @@ class Reader:
         self.weak_sector = set(self.phrases(w["weak_sector_words"]))
         self.values = {tag: self.phrases(items) for tag, items in w["values"].items()}
         self.traits_words = {trait: self.phrases(items) for trait, items in w["traits"].items()}
+        self.amounts = Amounts(w, self.tokens)
         self.counted_staff = re.compile(r"\b\d+ (?:orang )?(?:%s)\b" % "|".join(
             sorted(map(re.escape, self.phrases(w["counted_staff"])), key=len, reverse=True)))
         # Each reply is read against several lists: one regex search per list instead of a loop over it.
@@ -183,7 +184,7 @@ class Reader:
             return Understood("answer", "saran")
         if "keduanya" in values and self._says_both(said):
             return Understood("answer", "keduanya")
-        amount = self.amount(step.id, raw)
+        amount = self.amounts.option(step.id, raw)
         if amount is not None:
             return Understood("answer", amount)
         matched = self._option_phrases(options, said)
@@ -192,14 +193,17 @@ class Reader:
         if matched:
             ranked = sorted(matched.items(), key=lambda kv: -kv[1])
             best, length = ranked[0]
-            if self._negated(said, best, options) and len(values) == 2:
-                best = next(v for v in values if v != best)
+            if self._negated(said, best, options):   # "tidak banyak": the other option, or ask back between two
+                others = tuple(v for v in values if v != best)
+                if len(others) != 1:
+                    return Understood("unclear", None, others if len(others) == 2 else ())
+                best = others[0]
             elif len(ranked) > 1 and (ranked[1][1] == length or set(words) & self.either):
                 return Understood("unclear", None, (best, ranked[1][0]))   # "A atau B": ask back with both
             return Understood("answer", best)
         if len(words) <= SHORT_REPLY:
             for phrase, n in self.ordinals.items():
-                if self.has(said, phrase) and -len(values) <= n <= len(values) and n:
+                if self.has(said, phrase) and -len(values) <= n <= len(values) and n and self._ends(said, phrase):
                     return Understood("answer", values[n - 1] if n > 0 else values[n])
         names = {name: o.value for o in options for name in self._names(o)}
         typo = process.extractOne(said, list(names), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
@@ -223,6 +227,11 @@ class Reader:
                 if word == first and any(w in self.negations for w in words[max(0, i - 2):i]):
                     return True
         return False
+
+    def _ends(self, said: str, phrase: str) -> bool:
+        """Nothing but filler follows the phrase: "yang 2 aja" picks a button, "ada 2 montir" counts people."""
+        after = f" {said} ".split(f" {phrase} ", 1)[1].split()
+        return all(w in self.filler for w in after)
 
     def _after_contrast(self, said: str) -> str:
         words = said.split()
@@ -260,40 +269,3 @@ class Reader:
         if "staff" in found:
             found.discard("solo")
         return frozenset(found - {"ignore"})
-
-    def amount(self, step_id: str, text: str) -> str | None:
-        """The option a number means at a counted step ("sehari 40an" customers is many a month)."""
-        rule, said = self.words["numbers"].get(step_id), self.tokens(text)
-        if not rule or any(w in rule.get("not_with", ()) and self.number(n) for n, w in zip(said, said[1:])):
-            return None   # no rule here, or a count of something else: "ratusan org" is no price
-        value = self.number(text)
-        if value is None:
-            return None
-        if rule["unit"] == "rupiah" and value < 1000:   # "sekitar 40" at a price means 40 ribu
-            value *= 1000
-        if rule["unit"] == "customers":
-            per = [self.words["per_month"][w] for w in self.tokens(text) if w in self.words["per_month"]]
-            value *= per[0] if per else 1
-        return rule["above"] if value >= rule["split"] else rule["below"]
-
-    def number(self, text: str) -> float | None:
-        """The first amount written in digits ("1,5jt", "200rb", "30an") or in words ("seratusan ribu")."""
-        multipliers = self.words["multipliers"]
-        found = NUMBER.search(text.lower())
-        if found:
-            digits, unit = found.group(1), found.group(3) or ""
-            return float(digits.replace(".", "").replace(",", ".")) * multipliers.get(unit, 1)
-        spoken = self.words["number_words"]
-        total, current, seen = 0.0, 0.0, False
-        for word in self.tokens(text):
-            n = spoken.get(word, spoken.get(word[:-2]) if word.endswith("an") else None)
-            if n is None:
-                continue
-            seen = True
-            if word.startswith(("puluh", "ratus", "ribu", "juta")) and word not in ("puluhan", "ratusan", "ribuan"):
-                current = max(current, 1) * n
-                if n >= 1000:
-                    total, current = total + current, 0.0
-            else:
-                current += n
-        return total + current if seen else None

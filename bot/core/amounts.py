@@ -1,0 +1,53 @@
+"""Amounts owners write ("1,5jt", "seratusan ribu", "sehari 40an") and the option each means at a counted step."""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)\s*-?\s*(an)?\s*(rb|ribu|rebu|k|jt|juta|jeti)?(?:an)?\b")
+
+
+class Amounts:
+    """Reads numbers with understand.yaml's `numbers`, `per_month`, `number_words` and `multipliers`;
+    `tokens` is the reader's (a reply's words in standard form)."""
+
+    def __init__(self, words: Mapping[str, Any], tokens: Callable[[str], list[str]]):
+        self.words = words
+        self.tokens = tokens
+
+    def option(self, step_id: str, text: str) -> str | None:
+        """The option a number means at a counted step ("sehari 40an" customers is many a month)."""
+        rule, said = self.words["numbers"].get(step_id), self.tokens(text)
+        if not rule or any(w in rule.get("not_with", ()) and self.number(n) for n, w in zip(said, said[1:])):
+            return None   # no rule here, or a count of something else: "ratusan org" is no price
+        value = self.number(text)
+        if value is None:
+            return None
+        if rule["unit"] == "rupiah" and value < 1000:   # "sekitar 40" at a price means 40 ribu
+            value *= 1000
+        if rule["unit"] == "customers":
+            per = [self.words["per_month"][w] for w in said if w in self.words["per_month"]]
+            value *= per[0] if per else 1
+        return rule["above"] if value >= rule["split"] else rule["below"]
+
+    def number(self, text: str) -> float | None:
+        """The first amount written in digits ("1,5jt", "200rb", "30an") or in words ("seratusan ribu")."""
+        multipliers = self.words["multipliers"]
+        found = NUMBER.search(text.lower())
+        if found:
+            digits, unit = found.group(1), found.group(3) or ""
+            return float(digits.replace(".", "").replace(",", ".")) * multipliers.get(unit, 1)
+        spoken = self.words["number_words"]
+        total, current, seen = 0.0, 0.0, False
+        for word in self.tokens(text):
+            n = spoken.get(word, spoken.get(word[:-2]) if word.endswith("an") else None)
+            if n is None:
+                continue
+            seen = True
+            if word.startswith(("puluh", "ratus", "ribu", "juta")) and word not in ("puluhan", "ratusan", "ribuan"):
+                current = max(current, 1) * n
+                if n >= 1000:
+                    total, current = total + current, 0.0
+            else:
+                current += n
+        return total + current if seen else None
