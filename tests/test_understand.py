@@ -220,7 +220,7 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("kuis_kebutuhan", "beda2, ojol mau cepet, anak sekolah mau murah", NOT_SAME),
     ("kuis_kebutuhan", "bukan", NOT_SAME),
     ("kuis_kebutuhan", "iya", ("answer", "mirip", ())),
-    ("kuis_kebutuhan", "ga ada bedanya", ("answer", "mirip", ())),
+    ("kuis_kebutuhan", "ga beda kok", ("answer", "mirip", ())),
     ("segmen", "bukan semua orang", ("unclear", None, ())),      # once read as "semua orang"
     ("kuis_jumlah", "ga banyak", ("answer", "sedikit", ())),      # two options: the other one
     ("kuis_kebutuhan", "ada 2 montir", ("unclear", None, ())),    # a count, once read as button 2
