@@ -225,6 +225,9 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("kuis_jumlah", "ga banyak", ("answer", "sedikit", ())),      # two options: the other one
     ("kuis_kebutuhan", "ada 2 montir", ("unclear", None, ())),    # a count, once read as button 2
     ("kuis_kebutuhan", "no 2 aja", ("answer", "agak-beda", ())),
+    # asked back "agak beda or sangat beda?", a word only one of them holds picks it
+    ("kuis_kebutuhan", "agak", ("answer", "agak-beda", ())),
+    ("kuis_kebutuhan", "yg sangat", ("answer", "sangat-beda", ())),
 ])
 def test_negations_and_counts_are_never_read_as_the_option_they_name(coach, step, typed, read):
     got = coach.understand(step, typed)

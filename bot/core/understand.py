@@ -20,6 +20,7 @@ from .flow import Option, Step
 
 TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
 SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
+OWN_WORDS = 2             # words (filler aside): a reply this short may name an option by one of its words
 REDUPLICATED = re.compile(r"^(\w+?)2(nya)?$")   # "dua2nya", "kue2"
 
 
@@ -82,6 +83,7 @@ class Reader:
             lambda o: tuple(self.phrases([o.label, o.value.replace("-", " "), *o.aliases])))
         self._padded_names = lru_cache(maxsize=256)(   # in order: (" name ", value, length), names over a letter
             lambda options: tuple((f" {n} ", o.value, len(n)) for o in options for n in self._names(o) if len(n) > 1))
+        self._own_words = lru_cache(maxsize=256)(self._words_of_one_option)
 
     @staticmethod
     def nothing(step_id: str) -> Any:
@@ -205,6 +207,11 @@ class Reader:
             for phrase, n in self.ordinals.items():
                 if self.has(said, phrase) and -len(values) <= n <= len(values) and n and self._ends(said, phrase):
                     return Understood("answer", values[n - 1] if n > 0 else values[n])
+        # "agak" after "agak beda or sangat beda?": a word only one option's names hold picks it
+        core = [w for w in words if w not in self.filler]
+        picked = {self._own_words(tuple(options)).get(w) for w in core}
+        if 0 < len(core) <= OWN_WORDS and len(picked) == 1 and None not in picked:
+            return Understood("answer", picked.pop())
         names = {name: o.value for o in options for name in self._names(o)}
         typo = process.extractOne(said, list(names), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return Understood("answer", names[typo[0]]) if typo else None
@@ -227,6 +234,15 @@ class Reader:
                 if word == first and any(w in self.negations for w in words[max(0, i - 2):i]):
                     return True
         return False
+
+    def _words_of_one_option(self, options: tuple[Option, ...]) -> dict[str, str]:
+        """Word -> the option value, for words (over two letters) found in one option's names only."""
+        holders: dict[str, set[str]] = {}
+        for option in options:
+            words = {w for name in self._names(option) for w in name.split()}
+            for word in (w for w in words if len(w) > 2 and w not in self.unclear):
+                holders.setdefault(word, set()).add(option.value)
+        return {w: values.pop() for w, values in holders.items() if len(values) == 1}
 
     def _ends(self, said: str, phrase: str) -> bool:
         """Nothing but filler follows the phrase: "yang 2 aja" picks a button, "ada 2 montir" counts people."""
