@@ -50,6 +50,8 @@ CASES = [
     ("produk", "jual sayur hidroponik", "answer", "pertanian"),
     ("produk", "les privat matematika", "answer", "jasa-profesional"),
     ("nilai", "wong kene senengane sing murah lan cepet", "answer", ["hemat", "cepat"]),
+    ("nilai", "kebanyakan ojol, butuh cepet", "answer", ["cepat"]),   # ojol drivers buy in person
+    ("nilai", "pesen lewat ojol aja", "answer", ["online"]),
     ("segmen", "piye yo, bedane opo", "help", None),
     ("motivasi", "kumaha carana meh loba nu meuli?", "question", None),
     ("nilai", "lewati", "skip", None),
