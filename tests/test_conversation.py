@@ -148,7 +148,7 @@ def test_customers_described_in_words_at_the_segment_question_start_the_quiz_fro
     assert session.step == "segmen"   # one step back, to the kinds of market
 
 
-@pytest.mark.parametrize("noise", ["hmm oke", "hehe"])
+@pytest.mark.parametrize("noise", ["hmm oke", "oke siap", "hehe"])
 def test_filler_at_the_segment_question_is_not_taken_for_customers(coach, noise):
     session, outcome = drive(coach, TO_SEGMENT + [text(noise)])
     assert session.step == "segmen"
