@@ -181,6 +181,8 @@ def test_what_customers_value_is_stored_as_tags_and_echoed(coach):
     ("namanya Bengkel Jaya Motor, buka dari 2015", "Bengkel Jaya Motor"),
     ("nama brandnya adalah \"Hijab Nisa\"", "Hijab Nisa"),
     ("Warung Nama Baik", "Warung Nama Baik"),            # "nama" inside a name leads nothing
+    ("namanya Toko Barokah", "Toko Barokah"),            # after "namanya" the noun is the name's
+    ("jenengku Pak Darmo, tani sayur", "Pak Darmo"),     # Javanese
     ("Laundry Kilat", "Laundry Kilat"),
 ])
 def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
@@ -234,3 +236,9 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
 def test_negations_and_counts_are_never_read_as_the_option_they_name(coach, step, typed, read):
     got = coach.understand(step, typed)
     assert (got.intent, got.value, got.alternatives) == read
+
+
+@pytest.mark.parametrize("alone", ["dewean", "sorangan wae", "sy sendirian"])
+def test_working_alone_in_javanese_and_sundanese_is_limited_time(coach, alone):
+    read = coach.understand("sarana_waktu", alone)
+    assert (read.intent, read.value) == ("answer", "terbatas")

@@ -47,8 +47,9 @@ class NameReader:
         for i, word in enumerate(said):
             if word not in self.leads:
                 continue
-            rest = i + 1
-            for group in (self.nouns, self.owners, self.copulas):
+            rest, bare = i + 1, word == self.standard("nama")
+            # "nama toko saya X"; after "namanya" a noun is the name's own: "namanya Toko Barokah"
+            for group in (self.nouns, self.owners, self.copulas) if bare else (self.copulas,):
                 while rest < len(said) and not said[rest]:   # a lone ":" or "-"
                     rest += 1
                 if rest < len(said) and said[rest] in group:
@@ -56,7 +57,7 @@ class NameReader:
             while rest < len(said) and not said[rest]:
                 rest += 1
             colon = any(":" in w for w in typed[i:rest])
-            if said[i] != self.standard("nama") or rest > i + 1 or colon:
+            if not bare or rest > i + 1 or colon:
                 name = " ".join(typed[rest:]).split(",")[0].strip(EDGES)
                 if name:
                     return name
