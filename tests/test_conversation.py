@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.engine import CONFIDENT_LOOKUP
+from bot.core.questions import CONFIDENT_LOOKUP
 from bot.core.model import Command, LookedUp, Planned, Press, Session, Start, Text
 from tests.flow_walk import walk
 
@@ -148,11 +148,18 @@ def test_customers_described_in_words_at_the_segment_question_start_the_quiz_fro
     assert session.step == "segmen"   # one step back, to the kinds of market
 
 
-@pytest.mark.parametrize("noise", ["hmm oke", "oke siap", "hehe"])
-def test_filler_at_the_segment_question_is_not_taken_for_customers(coach, noise):
+# none names people: not who buys ("lanjut" and "iya" once started the quiz as "Pembeli Anda: iya")
+@pytest.mark.parametrize("noise", ["hmm oke", "oke siap", "hehe", "lanjut", "iya", "saya jual kue", "mahal"])
+def test_words_naming_no_people_at_the_segment_question_are_not_taken_for_customers(coach, noise):
     session, outcome = drive(coach, TO_SEGMENT + [text(noise)])
+    assert session.step == "segmen"   # not understood, or a card that fits the words: never the quiz
+    assert outcome.replies[-1].template == "ask/segmen.j2" and not outcome.replies[-1].context["heard"]
+
+
+def test_a_question_asked_with_its_question_word_last_still_gets_its_card(coach):
+    session, outcome = drive(coach, TO_SEGMENT + [text("kalau mau laku gimana")])
     assert session.step == "segmen"
-    assert outcome.replies[0].template == "not_understood.j2"
+    assert [r.template for r in outcome.replies] == ["card.j2", "ask/segmen.j2"]
 
 
 def test_cari_command_answers_and_repeats_the_step(coach):

@@ -183,6 +183,10 @@ def test_what_customers_value_is_stored_as_tags_and_echoed(coach):
     ("Warung Nama Baik", "Warung Nama Baik"),            # "nama" inside a name leads nothing
     ("namanya Toko Barokah", "Toko Barokah"),            # after "namanya" the noun is the name's
     ("jenengku Pak Darmo, tani sayur", "Pak Darmo"),     # Javanese
+    ("nama : Toko Barokah", "Toko Barokah"),              # after a colon, all of it
+    ("nama toko:Barokah", "Barokah"),
+    ("namanya Toko Ani kak", "Toko Ani"),                 # courtesies after the name go
+    ("Toko Barokah namanya kak", "Toko Barokah"),         # the name before a closing "namanya"
     ("Laundry Kilat", "Laundry Kilat"),
 ])
 def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
@@ -196,7 +200,8 @@ def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
     assert f"Salam kenal, {name}!" in greeting
 
 
-@pytest.mark.parametrize("greeting", ["halo", "Halo kak", "assalamualaikum", "selamat pagi kak", "P"])
+@pytest.mark.parametrize("greeting", ["halo", "Halo kak", "assalamualaikum", "selamat pagi kak", "P", "punten",
+                                      "halo admin", "Assalamualaikum warahmatullahi wabarakatuh"])
 def test_a_greeting_at_the_name_question_is_greeted_back_not_taken_for_the_name(coach, greeting):
     from tests.flow_walk import walk
     from bot.core.model import Text
@@ -209,7 +214,8 @@ def test_a_greeting_at_the_name_question_is_greeted_back_not_taken_for_the_name(
 
 
 @pytest.mark.parametrize(("typed", "value"), [("per orang 50rb", "kecil"), ("200rb per orang", "besar"),
-                                              ("ratusan org sebulan", None), ("30 pelanggan", None)])
+                                              ("1 orang 50rb", "kecil"), ("ratusan org sebulan", None),
+                                              ("30 pelanggan", None)])
 def test_a_count_of_people_is_no_price(coach, typed, value):
     # at "how much does one customer spend", "ratusan org" counts people: not read as "ratusan ribu"
     read = coach.understand("sarana_nilai", typed)
@@ -225,10 +231,18 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("kuis_kebutuhan", "bukan", NOT_SAME),
     ("kuis_kebutuhan", "iya", ("answer", "mirip", ())),
     ("kuis_kebutuhan", "ga beda kok", ("answer", "mirip", ())),
-    ("segmen", "bukan semua orang", ("unclear", None, ())),      # once read as "semua orang"
+    ("segmen", "bukan semua orang", ("unclear", None, ("ceruk", "tersegmentasi"))),   # once "semua orang"
+    ("motivasi", "pelanggan jarang balik lagi", ("answer", "retensi", ())),   # the problem names the aim
+    ("kuis_kebutuhan", "ga terlalu beda", ("unclear", None, ("mirip", "agak-beda"))),
     ("kuis_jumlah", "ga banyak", ("answer", "sedikit", ())),      # two options: the other one
     ("kuis_kebutuhan", "ada 2 montir", ("unclear", None, ())),    # a count, once read as button 2
     ("kuis_kebutuhan", "no 2 aja", ("answer", "agak-beda", ())),
+    ("kuis_kebutuhan", "2 kayaknya", ("answer", "agak-beda", ())),
+    ("kuis_kebutuhan", "1 atau 2", ("unclear", None, ("mirip", "agak-beda"))),
+    ("sarana_nilai", "1 pelanggan 200rb", ("answer", "besar", ())),   # the amount with a unit counts
+    ("sarana_nilai", "rata2 pembeli 150rb", ("answer", "besar", ())),  # "rata2" holds no amount
+    ("sarana_jumlah", "kurang dari 50", ("answer", "sedikit", ())),
+    ("sarana_jumlah", "ga sampe 50", ("answer", "sedikit", ())),
     # asked back "agak beda or sangat beda?", a word only one of them holds picks it
     ("kuis_kebutuhan", "agak", ("answer", "agak-beda", ())),
     ("kuis_kebutuhan", "yg sangat", ("answer", "sangat-beda", ())),

@@ -17,7 +17,6 @@ from .model import (Action, Answered, CheckinDue, Command, Outcome, Press, Reply
                     Text, WentBack)
 
 TACTICS_SHOWN = 3             # cards per screen: each has steps and an example, phones scroll slowly
-CONFIDENT_LOOKUP = 2.0        # a card interrupts a typed answer only this sure (a question at a choice: if sure at all)
 
 
 def _has_words(text: str) -> bool:
@@ -143,7 +142,8 @@ class Coach:
         s, step = out.session, self.step(out.session)
         if step.skip and simplify(text) in self.flow.skip_words:
             return self._skip(out)
-        if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True, min_score=CONFIDENT_LOOKUP):
+        if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True,
+                                                               min_score=questions.CONFIDENT_LOOKUP):
             return self.ask(out)
         if step.reads_name and not (text := self.names.name(text)):   # only a greeting ("halo kak")
             out.replies.append(Reply("greeted.j2", {}))
@@ -213,11 +213,10 @@ class Coach:
             return self.ask(out)
         labels = {o.value: o.label for o in self.options(s)}
         torn = [labels[v] for v in read.alternatives if v in labels]
-        asks, hook = self.looks_like_question(raw), self.hooks.get(s.step)
+        asks, hook = read.intent == "question" or self.looks_like_question(raw), self.hooks.get(s.step)
         if not torn and not asks and hook and hook.unclear and (heard := hook.unclear(self, out, raw)):
             return out.replies.append(screens.ask_reply(self, s, heard=heard))   # e.g. who buys, not which kind
-        # a question gets its card; words asking nothing ("banyak bgt") only one that fits them well
-        if not torn and questions.answer(self, out, raw, quiet=True, min_score=0.0 if asks else CONFIDENT_LOOKUP):
+        if not torn and questions.answer_typed(self, out, raw, asks):
             return self.ask(out)
         out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
         out.replies.append(screens.ask_reply(self, s, only=tuple(v for v in read.alternatives if v in labels)))

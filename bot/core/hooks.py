@@ -42,12 +42,8 @@ def _segment_chosen(coach: Coach, out: Outcome, value: str) -> None:
 
 def _segment_described(coach: Coach, out: Outcome, raw: str) -> screens.Heard | None:
     """Who buys, in the owner's words ("ibu2 arisan komplek"), says no kind of market: the quiz finds it,
-    starting from those words. Not for a long text, nor for words the coach does not know ("qwerty", "x")
-    or filler ("hmm oke")."""
-    words, reader = coach.lookup.normaliser, coach.reader
-    if len(raw) > DESCRIPTION_CHARS or not any(
-            len(w) >= 3 and w.isalpha() and (w in words.roots or w in words.known)
-            and w not in reader.unclear and w not in reader.filler for w in words.words(raw)):
+    starting from those words. Only for a short reply that names people (`customers` in understand.yaml)."""
+    if len(raw) > DESCRIPTION_CHARS or not coach.reader.names_customers(raw):
         return None
     s = out.session
     s.history.append(s.step)
@@ -154,7 +150,7 @@ def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> N
     else:
         picks, done = _match_tactics(coach, raw, cards)
         if not picks and not done:
-            if questions.answer(coach, out, raw, quiet=True):
+            if questions.answer_typed(coach, out, raw):
                 return coach.ask(out)
             out.replies.append(Reply("not_understood.j2", {"text": raw[:200]}))
             return coach.ask(out)

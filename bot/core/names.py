@@ -19,6 +19,7 @@ class NameReader:
     owners: frozenset[str]
     copulas: frozenset[str]
     greetings: frozenset[str]
+    courtesies: frozenset[str]   # around a greeting or after a name, neither: "kakak", "admin"
     filler: frozenset[str]
     standard: Callable[[str], str]
 
@@ -31,18 +32,19 @@ class NameReader:
         def group(key: str) -> frozenset[str]:
             return frozenset(standard(str(w)) for w in reader.words.get("name", {}).get(key, ()))
         return cls(group("leads"), group("nouns"), group("owners"), group("copulas"), group("greetings"),
-                   frozenset(reader.filler), standard)
+                   group("courtesies"), frozenset(reader.filler), standard)
 
     def name(self, text: str) -> str:
         """The name the owner typed: after "namanya", "nama toko saya", "nama usaha:" when the text has
-        one (and a comma ends it: "namanya Kue Bu Ani, jualan kue basah"); else the text itself; "" for
-        a greeting ("halo kak", "assalamualaikum").
+        one (a comma ends it: "namanya Kue Bu Ani, jualan kue basah"; courtesies after it go), or
+        before a closing "namanya"; else the text itself; "" for a greeting ("halo kak").
 
         A bare "nama" leads only before a colon or the words that follow a lead-in ("nama usaha saya
         ..."): "Warung Nama Baik" is a name."""
-        typed = text.split()
+        typed = text.replace(":", ": ").split()
         said = [self.standard(word) for word in typed]
-        if " ".join(w for w in " ".join(said).split() if w not in self.filler) in self.greetings:
+        plain = [w for w in " ".join(said).split() if w not in self.filler and w not in self.courtesies]
+        if not plain or " ".join(plain) in self.greetings:
             return ""
         for i, word in enumerate(said):
             if word not in self.leads:
@@ -52,13 +54,18 @@ class NameReader:
             for group in (self.nouns, self.owners, self.copulas) if bare else (self.copulas,):
                 while rest < len(said) and not said[rest]:   # a lone ":" or "-"
                     rest += 1
+                if any(":" in w or w == "-" for w in typed[i:rest]):
+                    break   # after a colon comes the name: "Nama: Warung Bu Sri"
                 if rest < len(said) and said[rest] in group:
                     rest += 1
             while rest < len(said) and not said[rest]:
                 rest += 1
-            colon = any(":" in w for w in typed[i:rest])
-            if not bare or rest > i + 1 or colon:
-                name = " ".join(typed[rest:]).split(",")[0].strip(EDGES)
-                if name:
-                    return name
+            if bare and rest == i + 1 and ":" not in typed[i]:
+                continue
+            words = " ".join(typed[rest:]).split(",")[0].split()
+            while words and self.standard(words[-1]) in self.filler | self.courtesies:
+                words.pop()   # "namanya Toko Ani kak"
+            name = " ".join(words).strip(EDGES) or " ".join(typed[:i]).strip(EDGES)   # "Toko Ani namanya"
+            if name:
+                return name
         return text.strip()

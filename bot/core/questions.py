@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .engine import Coach
 
 QUERY_LIMIT = 300
+CONFIDENT_LOOKUP = 2.0   # a card interrupts a typed answer only this sure, unless the owner asked a question
 
 
 def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_score: float = 0.0) -> bool:
@@ -31,6 +32,14 @@ def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_scor
     if reply.template != "search_empty.j2" or not quiet:
         out.replies.append(reply)
     return reply.template != "search_empty.j2"
+
+
+def answer_typed(coach: Coach, out: Outcome, raw: str, asks: bool = False) -> bool:
+    """Typed words that answer no question of the flow: a question gets any sure card; words that ask
+    nothing ("banyak bgt") only a card that fits them well, else the owner, who meant to answer,
+    meets an unrelated tip. False (nothing added) when no card fits."""
+    asks = asks or coach.looks_like_question(raw)
+    return answer(coach, out, raw, quiet=True, min_score=0.0 if asks else CONFIDENT_LOOKUP)
 
 
 def reply_outside(coach: Coach, query: str) -> tuple[Found, Reply]:

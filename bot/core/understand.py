@@ -20,7 +20,6 @@ from .flow import Option, Step
 
 TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
 SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
-OWN_WORDS = 2             # words (filler aside): a reply this short may name an option by one of its words
 REDUPLICATED = re.compile(r"^(\w+?)2(nya)?$")   # "dua2nya", "kue2"
 
 
@@ -62,6 +61,8 @@ class Reader:
         self.ordinals = {phrase: int(n) for n, items in w["ordinals"].items() for phrase in self.phrases(items)}
         self.negations, self.contrast = set(self.phrases(w["negations"])), set(self.phrases(w["contrast"]))
         self.either = set(self.phrases(w["either"]))
+        self.hedges = set(self.phrases(w["hedges"]))
+        self._says_customers = any_phrase(self.phrases(w.get("customers", ())))
         self.leads = ["", *self.phrases(w["command_leads"])]   # "" : the command leads the reply itself
         self.sectors = {sector: self.phrases(items) for sector, items in w["sectors"].items()}
         self.weak_sector = set(self.phrases(w["weak_sector_words"]))
@@ -195,23 +196,22 @@ class Reader:
         if matched:
             ranked = sorted(matched.items(), key=lambda kv: -kv[1])
             best, length = ranked[0]
-            if self._negated(said, best, options):   # "tidak banyak": the other option, or ask back between two
-                others = tuple(v for v in values if v != best)
-                if len(others) != 1:
-                    return Understood("unclear", None, others if len(others) == 2 else ())
-                best = others[0]
+            if self._negated(said, best, options) and len(values) == 2:
+                best = next(v for v in values if v != best)
             elif len(ranked) > 1 and (ranked[1][1] == length or set(words) & self.either):
                 return Understood("unclear", None, (best, ranked[1][0]))   # "A atau B": ask back with both
             return Understood("answer", best)
         if len(words) <= SHORT_REPLY:
-            for phrase, n in self.ordinals.items():
-                if self.has(said, phrase) and -len(values) <= n <= len(values) and n and self._ends(said, phrase):
-                    return Understood("answer", values[n - 1] if n > 0 else values[n])
-        # "agak" after "agak beda or sangat beda?": a word only one option's names hold picks it
+            picks = list(dict.fromkeys(values[n - 1] if n > 0 else values[n] for phrase, n in self.ordinals.items()
+                                       if self.has(said, phrase) and -len(values) <= n <= len(values) and n))
+            if len(picks) == 2:   # "1 atau 2": ask back with both
+                return Understood("unclear", None, tuple(picks))
+            if len(picks) == 1 and not self._counts(words):
+                return Understood("answer", picks[0])
+        # "agak" after "agak beda or sangat beda?": a word of one option's label alone picks it
         core = [w for w in words if w not in self.filler]
-        picked = {self._own_words(tuple(options)).get(w) for w in core}
-        if 0 < len(core) <= OWN_WORDS and len(picked) == 1 and None not in picked:
-            return Understood("answer", picked.pop())
+        if len(core) == 1 and core[0] in self._own_words(tuple(options)):
+            return Understood("answer", self._own_words(tuple(options))[core[0]])
         names = {name: o.value for o in options for name in self._names(o)}
         typo = process.extractOne(said, list(names), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return Understood("answer", names[typo[0]]) if typo else None
@@ -236,23 +236,28 @@ class Reader:
         return False
 
     def _words_of_one_option(self, options: tuple[Option, ...]) -> dict[str, str]:
-        """Word -> the option value, for words (over two letters) found in one option's names only."""
+        """Word -> the option value, for words (over two letters) in one option's label only."""
         holders: dict[str, set[str]] = {}
         for option in options:
-            words = {w for name in self._names(option) for w in name.split()}
-            for word in (w for w in words if len(w) > 2 and w not in self.unclear):
+            for word in {w for w in self.phrases([option.label])[0].split() if len(w) > 2 and w not in self.unclear}:
                 holders.setdefault(word, set()).add(option.value)
         return {w: values.pop() for w, values in holders.items() if len(values) == 1}
 
-    def _ends(self, said: str, phrase: str) -> bool:
-        """Nothing but filler follows the phrase: "yang 2 aja" picks a button, "ada 2 montir" counts people."""
-        after = f" {said} ".split(f" {phrase} ", 1)[1].split()
-        return all(w in self.filler for w in after)
+    def _counts(self, words: list[str]) -> bool:
+        """A number followed by what it counts ("ada 2 montir"), not by filler or a hedge ("2 kayaknya")."""
+        return any(i + 1 < len(words) and (w.isdigit() or w in self.ordinals)
+                   and words[i + 1] not in self.filler and words[i + 1] not in self.hedges
+                   and words[i + 1] not in self.either and words[i + 1] not in self.ordinals
+                   for i, w in enumerate(words))
 
     def _after_contrast(self, said: str) -> str:
         words = said.split()
         cut = max((i for i, w in enumerate(words) if w in self.contrast), default=-1)
         return " ".join(words[cut + 1:]) if 0 <= cut < len(words) - 1 else said
+
+    def names_customers(self, text: str) -> bool:
+        """The reply names people or where they come from ("ibu2 arisan komplek")."""
+        return bool(self._says_customers(" ".join(self.tokens(text))))
 
     def _only_unclear(self, said: str) -> bool:
         return said in self.unclear or all(w in self.unclear or w in self.filler for w in said.split())
