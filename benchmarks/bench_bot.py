@@ -8,7 +8,8 @@
 #     interleaved at random into one stream of Telegram updates (>= 5,000 in the full run).
 #   * Feeds that stream, in a fresh child process per measurement (so peak RSS is that variant's own):
 #       coach        bot.channels.telegram.build_application with the real Storage on a temp SQLite
-#                    file and a request class that answers like the Bot API (no network);
+#                    file and a request class that answers like the Bot API (no network), settled for
+#                    running (gc.freeze) as bot/cli.py does;
 #       same calls   a bare python-telegram-bot Application making, per update, exactly the Bot API calls
 #                    the coach made for it (recorded once by a `record` child), with the same request
 #                    class: the framework's share of the coach's work, the fair floor;
@@ -36,6 +37,7 @@ import gc
 import io
 import json
 import logging
+import os
 import pstats
 import random
 import resource
@@ -127,6 +129,18 @@ def build_preloaded(path: Path, owners: int, states: Sequence[dict], seed: int) 
     store.close()   # the last connection closing checkpoints the WAL: the file alone is the database
     return {"owners": len(owner_rows), "plans": len(plan_rows), "events": len(event_rows),
             "lookups": len(lookup_rows)}
+
+
+def copy_synced(source: Path, target: Path) -> None:
+    """Copy the stored database and flush it to disk: the first checkpoint would otherwise fsync all
+    40 MB of a fresh copy inside one measured update (~300 ms once; a restored backup costs that too,
+    but once, not in a steady stream)."""
+    shutil.copyfile(source, target)
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------- child: one measurement
@@ -286,6 +300,8 @@ def child(variant: str, payload: Path, db_path: Path, result_path: Path, profile
         app = build_application(CoachService(Coach(load()), storage), Settings(token=TOKEN),
                                 request=request, rate_limit=False)
         logging.getLogger("bot").setLevel(logging.WARNING)
+        from bot.app.service import settle_for_running
+        settle_for_running()   # as the running coach does after loading (bot/cli.py)
     app.add_error_handler(collect)
     if variant == "record":
         asyncio.run(_record(app, request, payload / "stream.jsonl", payload / "calls.json"))
@@ -501,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for variant in variants:
                 db = work / f"round{n}-{variant}.db"
                 if variant == "coach100k":
-                    shutil.copyfile(work / "preloaded.db", db)
+                    copy_synced(work / "preloaded.db", db)
                 result = run_child(variant if variant in ("bare", "replay") else "coach", payload, db, work,
                                    tree=old_tree if variant == "against" else ROOT)
                 problems += check(f"round {n} {variant}", result, owners, len(stream))

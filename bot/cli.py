@@ -134,11 +134,13 @@ def _service(settings: Settings):
 def _owning_service(settings: Settings):
     """The service for a long-running coach, which owns the database (locked) until the process ends;
     raises Refused for a database in use, empty, damaged, unwritable or gone."""
-    from .app.service import CoachService
+    from .app.service import CoachService, settle_for_running
     from .core.engine import Coach
     from .storage.guard import open_for_running
     storage, _lock = open_for_running(settings.db_path)   # held until exit, when the system drops it
-    return CoachService(Coach(load()), storage, admin_ids=settings.admin_ids, quiet_hours=settings.quiet_hours)
+    service = CoachService(Coach(load()), storage, admin_ids=settings.admin_ids, quiet_hours=settings.quiet_hours)
+    settle_for_running()
+    return service
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
