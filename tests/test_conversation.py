@@ -162,6 +162,20 @@ def test_a_question_asked_with_its_question_word_last_still_gets_its_card(coach)
     assert [r.template for r in outcome.replies] == ["card.j2", "ask/segmen.j2"]
 
 
+@pytest.mark.parametrize("step", ["segmen", "sarana_waktu", "selesai"])
+def test_a_greeting_anywhere_is_greeted_back_and_the_question_asked_again(coach, step):
+    # an owner coming back after a week often opens with "halo kak": never "Maaf, belum menangkap"
+    session, outcome = drive(coach, [To(step), text("halo kak")])
+    assert session.step == step
+    assert outcome.replies[0].template == "greeted.j2" and len(outcome.replies) == 2
+    assert outcome.events == [] or not any(isinstance(e, LookedUp) for e in outcome.events)
+
+
+def test_after_the_plan_asking_for_more_tactics_in_words_starts_another_round(coach):
+    session, outcome = drive(coach, [To("selesai"), text("mau nambah taktik dong")])
+    assert session.step == "motivasi"
+
+
 def test_cari_command_answers_and_repeats_the_step(coach):
     session, outcome = drive(coach, TO_VALUES + [command("cari", "promosi di tiktok")])
     assert session.step == "nilai"

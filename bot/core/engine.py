@@ -116,10 +116,11 @@ class Coach:
             return commands.run(self, out, self.flow.typed_commands[simple], "", out.action)
         if s.paused:
             return commands.while_paused(self, out, text)
-        if simple in self.flow.help_words or simple == "?":
-            if self.step(s).on_help:
+        greets = self.names.greets(text)   # "halo kak": at the first question, or back after a week
+        if greets or simple in self.flow.help_words or simple == "?":
+            if not greets and self.step(s).on_help:
                 return self.answer_choice(out, self.step(s).on_help, from_button=True)
-            out.replies.append(screens.help_reply(self, s))
+            out.replies.append(Reply("greeted.j2", {}) if greets else screens.help_reply(self, s))
             return self.ask(out)
         if self.step(s).kind == "text":
             return self._answer_text(out, text)
@@ -145,9 +146,8 @@ class Coach:
         if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True,
                                                                min_score=questions.CONFIDENT_LOOKUP):
             return self.ask(out)
-        if step.reads_name and not (text := self.names.name(text)):   # only a greeting ("halo kak")
-            out.replies.append(Reply("greeted.j2", {}))
-            return self.ask(out)
+        if step.reads_name:
+            text = self.names.name(text)
         limit = step.limit or len(text)
         if len(text) > limit and not step.clip:
             out.replies.append(Reply("too_long.j2", {"limit": limit, "question": s.step}))

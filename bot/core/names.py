@@ -1,4 +1,4 @@
-"""The business name inside a sentence ("usaha sy namanya Kue Bu Ani"), as typed; a bare greeting is none."""
+"""The business name inside a sentence ("usaha sy namanya Kue Bu Ani"), as typed; and a bare greeting, which says none."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,18 +34,21 @@ class NameReader:
         return cls(group("leads"), group("nouns"), group("owners"), group("copulas"), group("greetings"),
                    group("courtesies"), frozenset(reader.filler), standard)
 
+    def greets(self, text: str) -> bool:
+        """Only a greeting ("halo kak", "assalamualaikum", "P"), with courtesies and filler around it."""
+        said = " ".join(self.standard(word) for word in text.split()).split()
+        plain = [w for w in said if w in self.greetings or (w not in self.filler and w not in self.courtesies)]
+        return " ".join(plain) in self.greetings   # "ya" alone answers; "punten" (read "maaf") greets
+
     def name(self, text: str) -> str:
         """The name the owner typed: after "namanya", "nama toko saya", "nama usaha:" when the text has
         one (a comma ends it: "namanya Kue Bu Ani, jualan kue basah"; courtesies after it go), or
-        before a closing "namanya"; else the text itself; "" for a greeting ("halo kak").
+        before a closing "namanya"; else the text itself.
 
         A bare "nama" leads only before a colon or the words that follow a lead-in ("nama usaha saya
         ..."): "Warung Nama Baik" is a name."""
         typed = text.replace(":", ": ").split()
         said = [self.standard(word) for word in typed]
-        plain = [w for w in " ".join(said).split() if w not in self.filler and w not in self.courtesies]
-        if not plain or " ".join(plain) in self.greetings:
-            return ""
         for i, word in enumerate(said):
             if word not in self.leads:
                 continue

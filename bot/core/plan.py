@@ -37,7 +37,9 @@ def answer_finished(coach: Coach, out: Outcome, raw: str, from_button: bool) -> 
         s.history.append(s.step)
         s.step = "motivasi"
         return coach.ask(out)
-    if not from_button and simplify(raw) in flow.again_words:
+    said = simplify(raw)   # "lagi" alone; "mau nambah taktik" anywhere in the reply
+    if not from_button and (said in flow.again_words or any(
+            " " in w and f" {w} " in f" {said} " for w in flow.again_words)):
         return answer_finished(coach, out, "lagi", True)
     asks_reminder = not from_button and s.plan and any(f" {w} " in f" {simplify(raw)} " for w in flow.remind_words)
     match = _days_pattern(coach).search(raw.lower()) if asks_reminder else None
