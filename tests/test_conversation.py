@@ -137,8 +137,9 @@ def test_words_that_ask_nothing_get_a_card_mid_step_only_when_it_fits_them_well(
     assert outcome.replies[0].context["entry"].id == "kartu-stempel"
 
 
-# the last two also match a card, on the words "deket sini" and "sekitar rumah": who buys comes first here
-@pytest.mark.parametrize("who", ["ibu2 arisan komplek", "pegawai pabrik deket sini", "tetangga sekitar rumah"])
+# the last ones also match a card ("deket sini", "sekitar rumah") or ask ("gimana"): who buys comes first here
+@pytest.mark.parametrize("who", ["ibu2 arisan komplek", "pegawai pabrik deket sini", "tetangga sekitar rumah",
+                                 "orang kantor gimana", "ga semua, cuma ibu2"])
 def test_customers_described_in_words_at_the_segment_question_start_the_quiz_from_them(coach, who):
     session, outcome = drive(coach, TO_SEGMENT + [text(who)])
     assert session.step == "kuis_jumlah"

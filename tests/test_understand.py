@@ -187,6 +187,8 @@ def test_what_customers_value_is_stored_as_tags_and_echoed(coach):
     ("nama toko:Barokah", "Barokah"),
     ("namanya Toko Ani kak", "Toko Ani"),                 # courtesies after the name go
     ("Toko Barokah namanya kak", "Toko Barokah"),         # the name before a closing "namanya"
+    ("namanya Toko Mas", "Toko Mas"),                     # "Mas" here is the name's own
+    ("Bu Ani namanya, jualan kue", "Bu Ani"),
     ("Laundry Kilat", "Laundry Kilat"),
 ])
 def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
@@ -228,7 +230,6 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
 @pytest.mark.parametrize(("step", "typed", "read"), [
     ("kuis_kebutuhan", "ga sama sih", NOT_SAME),                  # once read as "hampir sama" ("sama")
     ("kuis_kebutuhan", "beda2, ojol mau cepet, anak sekolah mau murah", NOT_SAME),
-    ("kuis_kebutuhan", "bukan", NOT_SAME),
     ("kuis_kebutuhan", "iya", ("answer", "mirip", ())),
     ("kuis_kebutuhan", "ga beda kok", ("answer", "mirip", ())),
     ("segmen", "bukan semua orang", ("unclear", None, ("ceruk", "tersegmentasi"))),   # once "semua orang"
@@ -243,6 +244,15 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("sarana_nilai", "rata2 pembeli 150rb", ("answer", "besar", ())),  # "rata2" holds no amount
     ("sarana_jumlah", "kurang dari 50", ("answer", "sedikit", ())),
     ("sarana_jumlah", "ga sampe 50", ("answer", "sedikit", ())),
+    ("sarana_nilai", "Rp250.000", ("answer", "besar", ())),          # "Rp" glued to the number
+    ("sarana_nilai", "1.500.000", ("answer", "besar", ())),          # thousands
+    ("sarana_nilai", "50-100rb", ("answer", "kecil", ())),           # a range: its low end
+    ("sarana_jumlah", "30 orang, rata2 beli 25rb", ("answer", "sedikit", ())),   # a count: no money
+    ("kuis_kebutuhan", "ga tau ya", ("help", None, ())),             # "don't know", not "not the same"
+    ("kuis_kebutuhan", "semua pengen murah, ga ada yg beda", ("answer", "mirip", ())),
+    ("sarana_saluran", "belum online", ("unclear", None, ())),        # a negated option is never the answer
+    ("hubungan", "ga setuju", ("unclear", None, ())),
+    ("segmen", "campur", ("unclear", None, ("tersegmentasi", "terdiversifikasi"))),
     # asked back "agak beda or sangat beda?", a word only one of them holds picks it
     ("kuis_kebutuhan", "agak", ("answer", "agak-beda", ())),
     ("kuis_kebutuhan", "yg sangat", ("answer", "sangat-beda", ())),
@@ -256,3 +266,13 @@ def test_negations_and_counts_are_never_read_as_the_option_they_name(coach, step
 def test_working_alone_in_javanese_and_sundanese_is_limited_time(coach, alone):
     read = coach.understand("sarana_waktu", alone)
     assert (read.intent, read.value) == ("answer", "terbatas")
+
+
+@pytest.mark.parametrize("none_yet", ["usaha saya belum ada namanya", "nama usaha belum ada"])
+def test_no_name_yet_gets_the_name_questions_help_not_a_stored_name(coach, none_yet):
+    from tests.flow_walk import walk
+    from bot.core.model import Text
+    s, _, _ = walk(coach, until="nama")
+    out = coach.handle(s, Text(none_yet))
+    assert out.session.step == "nama" and "nama" not in out.session.answers
+    assert [r.template for r in out.replies] == ["help_step.j2", "ask/nama.j2"]

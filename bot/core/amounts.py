@@ -4,7 +4,20 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
-NUMBER = re.compile(r"(?<![a-z])(\d+(?:[.,]\d+)?)\s*-?\s*(an)?\s*(rb|ribu|rebu|k|jt|juta|jeti)?(?:an)?\b")
+# A number not glued to a word ("rata2" holds none; "Rp250.000" does), its unit after it.
+START = r"(?:(?<=rp)|(?<![a-z]))"
+DIGITS = r"(\d+(?:[.,]\d{3})*(?:[.,]\d+)?)"
+UNIT = r"(rb|ribu|rebu|k|jt|juta|jeti)"
+NUMBER = re.compile(START + DIGITS + r"\s*-?\s*(an)?\s*" + UNIT + r"?(?:an)?\b")
+RANGE = re.compile(START + DIGITS + r"\s*(?:-|sampai|sampe|s/d|hingga|atau)\s*\d[\d.,]*\s*" + UNIT + r"\b")
+
+
+def _value(digits: str) -> float:
+    """"250.000" and "1.500.000" are thousands; "1,5" and "2.5" are decimals."""
+    parts = re.split(r"[.,]", digits)
+    if len(parts) > 2 or (len(parts) == 2 and len(parts[1]) == 3):
+        return float("".join(parts))
+    return float(".".join(parts))
 
 
 class Amounts:
@@ -24,7 +37,7 @@ class Amounts:
         counted = any(w in rule.get("not_with", ()) and self.number(n) for n, w in zip(said, said[1:]))
         if counted and not self._money(text, said):
             return None   # a count of something else: "ratusan org" is no price ("1 orang 50rb" is)
-        value = self.number(text)
+        value = self.number(text, money=rule["unit"] == "rupiah")
         if value is None:
             return None
         if rule["unit"] == "rupiah" and value < 1000:   # "sekitar 40" at a price means 40 ribu
@@ -41,14 +54,17 @@ class Amounts:
         return any(m.group(3) for m in NUMBER.finditer(text.lower())) or \
             any(w in self.words["multipliers"] for w in said)
 
-    def number(self, text: str) -> float | None:
-        """The first amount written in digits ("1,5jt", "200rb", "30an") or in words ("seratusan ribu")."""
-        multipliers = self.words["multipliers"]
-        numbers = list(NUMBER.finditer(text.lower()))   # the one with a unit first: "1 pelanggan 200rb"
-        found = next((m for m in numbers if m.group(3)), numbers[0] if numbers else None)
+    def number(self, text: str, money: bool = False) -> float | None:
+        """The first amount written in digits ("1,5jt", "200rb", "30an") or in words ("seratusan ribu").
+        Money: the first with a unit ("1 pelanggan 200rb"), a range at its low end ("50-100rb"); a count:
+        the first without one ("30 orang, rata2 beli 25rb")."""
+        multipliers, lowered = self.words["multipliers"], text.lower()
+        if money and (span := RANGE.search(lowered)):
+            return _value(span.group(1)) * multipliers.get(span.group(2), 1)
+        numbers = list(NUMBER.finditer(lowered))
+        found = next((m for m in numbers if bool(m.group(3)) == money), numbers[0] if numbers else None)
         if found:
-            digits, unit = found.group(1), found.group(3) or ""
-            return float(digits.replace(".", "").replace(",", ".")) * multipliers.get(unit, 1)
+            return _value(found.group(1)) * multipliers.get(found.group(3) or "", 1)
         spoken = self.words["number_words"]
         total, current, seen = 0.0, 0.0, False
         for word in self.tokens(text):

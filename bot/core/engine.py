@@ -146,8 +146,9 @@ class Coach:
         if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True,
                                                                min_score=questions.CONFIDENT_LOOKUP):
             return self.ask(out)
-        if step.reads_name:
-            text = self.names.name(text)
+        if step.reads_name and not (text := self.names.name(text)):   # "belum ada namanya": the step's help
+            out.replies.append(screens.help_reply(self, s))
+            return self.ask(out)
         limit = step.limit or len(text)
         if len(text) > limit and not step.clip:
             out.replies.append(Reply("too_long.j2", {"limit": limit, "question": s.step}))
@@ -213,10 +214,10 @@ class Coach:
             return self.ask(out)
         labels = {o.value: o.label for o in self.options(s)}
         torn = [labels[v] for v in read.alternatives if v in labels]
-        asks, hook = read.intent == "question" or self.looks_like_question(raw), self.hooks.get(s.step)
-        if not torn and not asks and hook and hook.unclear and (heard := hook.unclear(self, out, raw)):
-            return out.replies.append(screens.ask_reply(self, s, heard=heard))   # e.g. who buys, not which kind
-        if not torn and questions.answer_typed(self, out, raw, asks):
+        hook = self.hooks.get(s.step)
+        if not torn and hook and hook.unclear and (heard := hook.unclear(self, out, raw)):   # e.g. who buys
+            return out.replies.append(screens.ask_reply(self, s, heard=heard))
+        if not torn and questions.answer_typed(self, out, raw, asks=read.intent == "question"):
             return self.ask(out)
         out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
         out.replies.append(screens.ask_reply(self, s, only=tuple(v for v in read.alternatives if v in labels)))

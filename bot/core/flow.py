@@ -52,6 +52,7 @@ class Step:
     reads_into: str | None = None   # typed text: the answer key that keeps what the reader makes of it
     only_if: Rule | None = None     # asked only when earlier answers hold this; otherwise passed by
     reads_name: bool = False        # typed text: the answer is the business name inside it (core/names.py)
+    names_problems: bool = False    # a negated option is still that option: "pelanggan ga balik" aims at retensi
 
 
 def _values(condition: Mapping) -> dict[str, tuple[str, ...]]:
@@ -112,7 +113,7 @@ class Flow:
                     spec.get("limit"), bool(spec.get("clip")), spec.get("profile"), spec.get("help", ""),
                     spec.get("on_help"), spec.get("reads_into"),
                     Rule(sid, _values(spec["only_if"])) if spec.get("only_if") else None,
-                    bool(spec.get("reads_name")))
+                    bool(spec.get("reads_name")), bool(spec.get("names_problems")))
 
     def _check(self) -> None:
         for step in self.steps.values():

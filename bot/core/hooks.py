@@ -41,9 +41,10 @@ def _segment_chosen(coach: Coach, out: Outcome, value: str) -> None:
 
 
 def _segment_described(coach: Coach, out: Outcome, raw: str) -> screens.Heard | None:
-    """Who buys, in the owner's words ("ibu2 arisan komplek"), says no kind of market: the quiz finds it,
-    starting from those words. Only for a short reply that names people (`customers` in understand.yaml)."""
-    if len(raw) > DESCRIPTION_CHARS or not coach.reader.names_customers(raw):
+    """Who buys, in the owner's words ("ibu2 arisan komplek", "orang kantor gimana"), says no kind of
+    market: the quiz finds it, starting from those words. Only for a short reply that names people
+    (`customers` in understand.yaml) and plainly asks nothing (a question gets its card)."""
+    if len(raw) > DESCRIPTION_CHARS or coach.looks_like_question(raw) or not coach.reader.names_customers(raw):
         return None
     s = out.session
     s.history.append(s.step)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..text.normalise import simplify
 from .understand import Reader
 
 # Punctuation around a name that is not part of it ("namanya: Kue Bu Ani!").
@@ -19,7 +20,9 @@ class NameReader:
     owners: frozenset[str]
     copulas: frozenset[str]
     greetings: frozenset[str]
-    courtesies: frozenset[str]   # around a greeting or after a name, neither: "kakak", "admin"
+    none: frozenset[str]   # "belum ada" before a closing "namanya": no name yet
+    courtesies: frozenset[str]   # around a greeting, no part of it: "kakak", "admin"
+    after: frozenset[str]        # after a name, no part of it: "kak", "ya", "deh"
     filler: frozenset[str]
     standard: Callable[[str], str]
 
@@ -32,7 +35,9 @@ class NameReader:
         def group(key: str) -> frozenset[str]:
             return frozenset(standard(str(w)) for w in reader.words.get("name", {}).get(key, ()))
         return cls(group("leads"), group("nouns"), group("owners"), group("copulas"), group("greetings"),
-                   group("courtesies"), frozenset(reader.filler), standard)
+                   group("none"), group("courtesies"),
+                   frozenset(simplify(str(w)) for w in reader.words.get("name", {}).get("after", ())),
+                   frozenset(reader.filler), standard)
 
     def greets(self, text: str) -> bool:
         """Only a greeting ("halo kak", "assalamualaikum", "P"), with courtesies and filler around it."""
@@ -43,7 +48,7 @@ class NameReader:
     def name(self, text: str) -> str:
         """The name the owner typed: after "namanya", "nama toko saya", "nama usaha:" when the text has
         one (a comma ends it: "namanya Kue Bu Ani, jualan kue basah"; courtesies after it go), or
-        before a closing "namanya"; else the text itself.
+        before a closing "namanya"; "" for none yet ("belum ada namanya"); else the text itself.
 
         A bare "nama" leads only before a colon or the words that follow a lead-in ("nama usaha saya
         ..."): "Warung Nama Baik" is a name."""
@@ -65,10 +70,15 @@ class NameReader:
                 rest += 1
             if bare and rest == i + 1 and ":" not in typed[i]:
                 continue
-            words = " ".join(typed[rest:]).split(",")[0].split()
-            while words and self.standard(words[-1]) in self.filler | self.courtesies:
-                words.pop()   # "namanya Toko Ani kak"
-            name = " ".join(words).strip(EDGES) or " ".join(typed[:i]).strip(EDGES)   # "Toko Ani namanya"
+            before = " ".join(typed[:i]).strip(EDGES)   # "Toko Ani namanya", "Bu Ani namanya, jualan kue"
+            if any(f" {w} " in f" {' '.join(said[:i])} " for w in self.none):
+                return ""   # "usaha saya belum ada namanya"
+            words = [] if typed[i].endswith(",") else " ".join(typed[rest:]).split(",")[0].split()
+            while words and simplify(words[-1]) in self.after:   # as typed: "mas" reads as "kak"
+                words.pop()   # "namanya Toko Ani kak" ("Toko Mas" keeps its "Mas")
+            name = " ".join(words).strip(EDGES) or before
+            if self.standard(name) in self.none:
+                return ""   # "nama usaha belum ada"
             if name:
                 return name
         return text.strip()

@@ -196,7 +196,9 @@ class Reader:
         if matched:
             ranked = sorted(matched.items(), key=lambda kv: -kv[1])
             best, length = ranked[0]
-            if self._negated(said, best, options) and len(values) == 2:
+            if self._negated(said, best, options) and not step.names_problems:   # "belum online", "ga setuju"
+                if len(values) != 2:
+                    return Understood("unclear")
                 best = next(v for v in values if v != best)
             elif len(ranked) > 1 and (ranked[1][1] == length or set(words) & self.either):
                 return Understood("unclear", None, (best, ranked[1][0]))   # "A atau B": ask back with both
