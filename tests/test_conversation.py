@@ -296,3 +296,10 @@ def test_a_new_owner_who_opens_with_a_question_gets_its_card_then_the_first_ques
     outcome = coach.handle(None, text("gimana caranya biar pelanggan balik lagi?"))
     templates = [r.template for r in outcome.replies]
     assert templates[0] == "welcome.j2" and templates[-1] == "ask/nama.j2" and "card.j2" in templates
+
+
+@pytest.mark.parametrize(("typed", "picked"), [("1 dan 3", [0, 2]), ("pertama sama ketiga", [0, 2]), ("yg kedua", [1])])
+def test_tactics_are_picked_by_number_typed_in_digits_or_words(coach, typed, picked):
+    session, outcome = drive(coach, TO_TACTICS + [text(typed)])
+    shown = [r.entry.id for r in coach.tactics(session)]
+    assert session.answers["pilihan"] == [shown[i] for i in picked]

@@ -128,7 +128,8 @@ def _match_tactics(coach: Coach, raw: str, cards: list[Recommendation]) -> tuple
         return [], True
     if simple in coach.flow.all_words:
         return [r.entry.id for r in cards], False
-    numbers = [int(n) for n in re.findall(r"\d+", simple)]
+    numbers = [int(n) for n in re.findall(r"\d+", simple)] or [   # "1 dan 3", "pertama sama ketiga"
+        n for w in coach.reader.tokens(raw) if (n := coach.reader.ordinals.get(w, 0)) > 0]
     picks = [cards[n - 1].entry.id for n in numbers if 1 <= n <= len(cards)]
     if not picks and not numbers:
         titles = {r.entry.id: simplify(short_title(r.entry.title)) for r in cards}
