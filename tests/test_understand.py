@@ -253,6 +253,7 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("sarana_saluran", "belum online", ("unclear", None, ())),        # a negated option is never the answer
     ("hubungan", "ga setuju", ("unclear", None, ())),
     ("segmen", "campur", ("unclear", None, ("tersegmentasi", "terdiversifikasi"))),
+    ("sarana_saluran", "dtg ke salon", ("answer", "offline", ())),   # coming to the place, in own words
     # asked back "agak beda or sangat beda?", a word only one of them holds picks it
     ("kuis_kebutuhan", "agak", ("answer", "agak-beda", ())),
     ("kuis_kebutuhan", "yg sangat", ("answer", "sangat-beda", ())),
