@@ -1,4 +1,4 @@
-"""The business name inside a sentence ("usaha sy namanya Kue Bu Ani"), as typed; and a bare greeting, which says none."""
+"""The business name in a sentence ("usaha sy namanya Kue Bu Ani"), as typed; and a bare greeting, which names none."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -41,7 +41,7 @@ def answer_finished(coach: Coach, out: Outcome, raw: str, from_button: bool) -> 
     if not from_button and (said in flow.again_words or any(
             " " in w and f" {w} " in f" {said} " for w in flow.again_words)):
         return answer_finished(coach, out, "lagi", True)
-    asks_reminder = not from_button and s.plan and any(f" {w} " in f" {simplify(raw)} " for w in flow.remind_words)
+    asks_reminder = not from_button and s.plan and any(f" {w} " in f" {said} " for w in flow.remind_words)
     match = _days_pattern(coach).search(raw.lower()) if asks_reminder else None
     if match:
         weeks = match.group(2) in flow.week_words
