@@ -257,6 +257,11 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     # asked back "agak beda or sangat beda?", a word only one of them holds picks it
     ("kuis_kebutuhan", "agak", ("answer", "agak-beda", ())),
     ("kuis_kebutuhan", "yg sangat", ("answer", "sangat-beda", ())),
+    # a sector named only to deny it is no sector ("bukan kuliner" once picked kuliner); "not only" names it
+    ("sektor", "bukan kuliner", ("unclear", None, ())),
+    ("sektor", "ga jualan makanan", ("unclear", None, ())),
+    ("produk", "bukan makanan, sy jual baju", ("answer", "fashion", ())),
+    ("produk", "bukan cuma kue, ada minuman jg", ("answer", "kuliner", ())),
 ])
 def test_negations_and_counts_are_never_read_as_the_option_they_name(coach, step, typed, read):
     got = coach.understand(step, typed)

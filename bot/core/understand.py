@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from ..text import normalise
 from .amounts import Amounts
 from .flow import Option, Step
+from .traits import Traits
 
 TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
 SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
@@ -60,17 +61,15 @@ class Reader:
         self.accept, self.both = self.phrases(w["accept"]), self.phrases(w["both"])
         self.ordinals = {phrase: int(n) for n, items in w["ordinals"].items() for phrase in self.phrases(items)}
         self.negations, self.contrast = set(self.phrases(w["negations"])), set(self.phrases(w["contrast"]))
-        self.either = set(self.phrases(w["either"]))
+        self.either, self.only = set(self.phrases(w["either"])), set(self.phrases(w["only"]))
         self.hedges = set(self.phrases(w["hedges"]))
         self._says_customers = any_phrase(self.phrases(w.get("customers", ())))
         self.leads = ["", *self.phrases(w["command_leads"])]   # "" : the command leads the reply itself
         self.sectors = {sector: self.phrases(items) for sector, items in w["sectors"].items()}
         self.weak_sector = set(self.phrases(w["weak_sector_words"]))
         self.values = {tag: self.phrases(items) for tag, items in w["values"].items()}
-        self.traits_words = {trait: self.phrases(items) for trait, items in w["traits"].items()}
         self.amounts = Amounts(w, self.tokens)
-        self.counted_staff = re.compile(r"\b\d+ (?:orang )?(?:%s)\b" % "|".join(
-            sorted(map(re.escape, self.phrases(w["counted_staff"])), key=len, reverse=True)))
+        self.traits = Traits(w, self.tokens).read   # what the words say beyond the buttons: staff, solo...
         # Each reply is read against several lists: one regex search per list instead of a loop over it.
         self._says_meta, self._says_dont_know = any_phrase(self.meta), any_phrase(self.dont_know)
         self._says_accept, self._says_both = any_phrase(self.accept), any_phrase(self.both)
@@ -229,12 +228,16 @@ class Reader:
 
     def _negated(self, said: str, value: str, options: Sequence[Option]) -> bool:
         option = next(o for o in options if o.value == value)
-        words = said.split()
-        for name in self._names(option):
-            first = name.split()[0]
-            for i, word in enumerate(words):
-                if word == first and any(w in self.negations for w in words[max(0, i - 2):i]):
-                    return True
+        return any(self._denied(said.split(), name) for name in self._names(option))
+
+    def _denied(self, words: list[str], phrase: str) -> bool:
+        """The phrase comes at most two words after a negation ("belum online", "bukan kuliner"), but
+        not after "not only" ("bukan cuma kue": kue still counts)."""
+        first = phrase.split()[0]
+        for i, word in enumerate(words):
+            before = words[max(0, i - 2):i]
+            if word == first and any(w in self.negations for w in before) and not any(w in self.only for w in before):
+                return True
         return False
 
     def _words_of_one_option(self, options: tuple[Option, ...]) -> dict[str, str]:
@@ -268,8 +271,11 @@ class Reader:
 
     def sector(self, said: str) -> str:
         scores: dict[str, tuple[int, int]] = {}
+        words = said.split()
         for order, (sector, phrases) in enumerate(self.sectors.items()):
-            hits = [p for p in phrases if self.has(said, p)] if self._says_sector[sector](said) else []
+            if not self._says_sector[sector](said):
+                continue
+            hits = [p for p in phrases if self.has(said, p) and not self._denied(words, p)]
             strong = [p for p in hits if p not in self.weak_sector]
             if hits:
                 scores[sector] = (len(strong), -order)
@@ -277,18 +283,3 @@ class Reader:
 
     def value_tags(self, said: str) -> list[str]:
         return [tag for tag, says in self._says_value.items() if says(said)]
-
-    def traits(self, text: str) -> frozenset[str]:
-        """What the owner's words say beyond the buttons: businesses buy, staff, solo, self-service."""
-        said = f" {' '.join(self.tokens(text))} "
-        found = set()
-        for trait, phrases in self.traits_words.items():
-            for phrase in phrases:
-                if f" {phrase} " in said:
-                    found.add(trait)
-                    said = said.replace(f" {phrase} ", " | ")
-        if self.counted_staff.search(said):
-            found.add("staff")
-        if "staff" in found:
-            found.discard("solo")
-        return frozenset(found - {"ignore"})
