@@ -1,22 +1,18 @@
 """The generic engine: routes each action through tables, then asks, answers, advances and goes back over the flow."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Callable, Mapping
 
-from ..advice.entry import FITS_VALUES
 from ..advice.knowledge import KnowledgeBase
 from ..advice.lookup import Lookup
-from ..advice.recommend import Profile, Recommendation, relationships, tactics
 from ..text.normalise import clean_text, simplify
 from . import callbacks, checkins, commands, hooks, questions, screens
+from .advising import Adviser
 from .flow import Flow, Option, Step
 from .names import NameReader
 from .understand import Reader, Understood
 from .model import (Action, Answered, CheckinDue, Command, Outcome, Press, Reply, Session, Start,
                     Text, WentBack)
-
-TACTICS_SHOWN = 3             # cards per screen: each has steps and an example, phones scroll slowly
 
 
 def _has_words(text: str) -> bool:
@@ -33,16 +29,8 @@ class Coach:
         self.names = NameReader.of(self.reader)
         self.lookup = lookup or Lookup(kb.entries, kb.lexicon, kb.off_topics, self.reader.same)
         self.hooks = hooks.HOOKS   # the steps with logic, by step id
-        # What the profile reads, in flow order: the steps whose typed words it reads, those filling a field.
-        self._typed_steps = tuple(step.id for step in self.flow.steps.values() if step.reads_into)
-        self._profile_steps = tuple((step.id, step.profile) for step in self.flow.steps.values() if step.profile)
-        # Every screen after the relationship step ranks the tactics again from the same few answers,
-        # and reads the same typed words: both are pure, so each distinct input is worked out once.
-        self._traits = lru_cache(maxsize=4096)(self.reader.traits)
-        self._suited = lru_cache(maxsize=4096)(lambda profile: tuple(relationships(self.kb, profile)))
-        self._ranked = lru_cache(maxsize=4096)(
-            lambda profile, motivation, planned: tuple(tactics(self.kb, profile, motivation, exclude=planned,
-                                                               limit=TACTICS_SHOWN)))
+        adviser = Adviser(kb, self.flow, self.reader)
+        self.profile, self.relationships, self.tactics = adviser.profile, adviser.relationships, adviser.tactics
         self._routes: Mapping[type, Callable[[Outcome, Action], None]] = {
             Start: lambda out, a: commands.run(self, out, "start", "", a),
             Command: lambda out, a: commands.run(self, out, self.flow.commands.get(a.name.lower(), ""),
@@ -216,7 +204,8 @@ class Coach:
         torn = [labels[v] for v in read.alternatives if v in labels]
         hook = self.hooks.get(s.step)
         if not torn and hook and hook.unclear and (heard := hook.unclear(self, out, raw)):   # e.g. who buys
-            return out.replies.append(screens.ask_reply(self, s, heard=heard))
+            out.replies.append(screens.ask_reply(self, s, heard=heard))
+            return None
         if not torn and questions.answer_typed(self, out, raw, asks=read.intent == "question"):
             return self.ask(out)
         out.replies.append(Reply("not_understood.j2", {"text": raw[:200], "torn": torn}))
@@ -271,30 +260,3 @@ class Coach:
         if hook and hook.options:
             return hook.options(self, s)
         return self.step(s).options
-
-    # ---- advice
-
-    def profile(self, answers: Mapping) -> Profile:
-        """The recommender's profile from the answers of the steps that fill it (a later step wins), the
-        sector and value tags read from the owner's words, and what those words say about the business."""
-        typed = " . ".join(str(answers.get(step_id) or "") for step_id in self._typed_steps)
-        fields: dict = {"sektor": answers.get("sektor"), "nilai_tag": tuple(answers.get("nilai_tag") or ()),
-                        "ciri": self._traits(typed)}
-        for step_id, name in self._profile_steps:
-            value = answers.get(step_id)
-            if not value:
-                continue
-            if name == "hubungan":
-                fields["hubungan"] = tuple(value)
-            elif value in FITS_VALUES.get(name, (value,)):
-                fields[name] = value
-        return Profile(**fields)
-
-    def relationships(self, answers: Mapping) -> list[Recommendation]:
-        """The relationship types that suit these answers, best first."""
-        return list(self._suited(self.profile(answers)))
-
-    def tactics(self, s: Session) -> list[Recommendation]:
-        a = s.answers
-        planned = frozenset(item["id"] for item in s.plan)
-        return list(self._ranked(self.profile(a), a.get("motivasi") or "akuisisi", planned))
