@@ -270,7 +270,9 @@ def test_typing_for_another_round_after_the_plan(coach, typed):
 
 @pytest.mark.parametrize("typed, template", [("hapus data", "delete_confirm.j2"), ("Rencana saya", "plan.j2"),
                                              ("profil", "profile.j2"), ("data saya", "my_data.j2"),
-                                             ("bantuan", "commands.j2"), ("berhenti", "reminders_stopped.j2")])
+                                             ("bantuan", "commands.j2"), ("berhenti", "reminders_stopped.j2"),
+                                             # a command of several words is meant whole: not "semua" (massal)
+                                             ("hapus semua data", "delete_confirm.j2")])
 def test_commands_typed_as_plain_words_work_at_any_step(coach, typed, template):
     """Owners on WhatsApp have no command menu: a message that is just a command word runs the command."""
     session, outcome = drive(coach, TO_SEGMENT + [text(typed)])

@@ -100,7 +100,9 @@ class Coach:
         simple = simplify(text)
         if s.confirm in ("ulang", "hapus") and commands.confirmed(self, out, simple):
             return None
-        if simple in self.flow.typed_commands and not self._step_takes(s, simple):
+        # a command of several words is meant whole ("hapus semua data" is no "semua" at the segment
+        # question); a single word ("rencana") may be the step's own answer
+        if simple in self.flow.typed_commands and (" " in simple or not self._step_takes(s, simple)):
             return commands.run(self, out, self.flow.typed_commands[simple], "", out.action)
         if s.paused:
             return commands.while_paused(self, out, text)
