@@ -257,6 +257,12 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     # asked back "agak beda or sangat beda?", a word only one of them holds picks it
     ("kuis_kebutuhan", "agak", ("answer", "agak-beda", ())),
     ("kuis_kebutuhan", "yg sangat", ("answer", "sangat-beda", ())),
+    # one option turned down, another named: the other ("teu online" once made it "Dua-duanya")
+    ("sarana_saluran", "teu online, pada dateng langsung ka tempat", ("answer", "offline", ())),
+    ("sarana_saluran", "lewat WA, ga ada toko", ("answer", "online", ())),
+    ("motivasi", "bukan cari pelanggan baru, pengennya yg udah pernah beli balik lagi", ("answer", "retensi", ())),
+    ("motivasi", "ga butuh pelanggan baru", ("unclear", None, ())),   # a wish turned down is no answer
+    ("motivasi", "belum ada pelanggan baru", ("answer", "akuisisi", ())),   # a problem names the aim
     # a sector named only to deny it is no sector ("bukan kuliner" once picked kuliner); "not only" names it
     ("sektor", "bukan kuliner", ("unclear", None, ())),
     ("sektor", "ga jualan makanan", ("unclear", None, ())),

@@ -62,6 +62,7 @@ class Reader:
         self.ordinals = {phrase: int(n) for n, items in w["ordinals"].items() for phrase in self.phrases(items)}
         self.negations, self.contrast = set(self.phrases(w["negations"])), set(self.phrases(w["contrast"]))
         self.either, self.only = set(self.phrases(w["either"])), set(self.phrases(w["only"]))
+        self.wants = set(self.phrases(w["wants"]))
         self.hedges = set(self.phrases(w["hedges"]))
         self._says_customers = any_phrase(self.phrases(w.get("customers", ())))
         self.leads = ["", *self.phrases(w["command_leads"])]   # "" : the command leads the reply itself
@@ -190,12 +191,15 @@ class Reader:
         if amount is not None:
             return Understood("answer", amount)
         matched = self._option_phrases(options, said)
+        refused = {v for v, length in matched.items() if self._negated(said, v, length, options, step.names_problems)}
+        if refused and len(refused) < len(matched):   # "teu online, dateng langsung": the one not turned down
+            matched, refused = {v: n for v, n in matched.items() if v not in refused}, set()
         if "keduanya" in values and len({v for v in matched if v != "keduanya"}) >= 2:
             return Understood("answer", "keduanya")
         if matched:
             ranked = sorted(matched.items(), key=lambda kv: -kv[1])
             best, length = ranked[0]
-            if self._negated(said, best, options) and not step.names_problems:   # "belum online", "ga setuju"
+            if best in refused:   # "belum online", "ga setuju": of two options the other, else ask again
                 if len(values) != 2:
                     return Understood("unclear")
                 best = next(v for v in values if v != best)
@@ -226,17 +230,21 @@ class Reader:
                 found[value] = length
         return found
 
-    def _negated(self, said: str, value: str, options: Sequence[Option]) -> bool:
+    def _negated(self, said: str, value: str, length: int, options: Sequence[Option], refusing: bool) -> bool:
+        """The option's longest name found in the reply is negated ("tidak terlalu beda" is a name, "beda" in
+        it is no denial of it)."""
         option = next(o for o in options if o.value == value)
-        return any(self._denied(said.split(), name) for name in self._names(option))
+        return any(self._denied(said.split(), name, refusing) for name in self._names(option) if len(name) == length)
 
-    def _denied(self, words: list[str], phrase: str) -> bool:
-        """The phrase comes at most two words after a negation ("belum online", "bukan kuliner"), but
-        not after "not only" ("bukan cuma kue": kue still counts)."""
-        first = phrase.split()[0]
-        for i, word in enumerate(words):
+    def _denied(self, words: list[str], phrase: str, refusing: bool = False) -> bool:
+        """The phrase comes at most two words after a negation ("belum online", "bukan kuliner"), but not
+        after "not only" ("bukan cuma kue": kue still counts). `refusing`: only a wish turned down ("ga
+        butuh pelanggan baru"), where an answer may name a problem ("pelanggan jarang balik" is retensi)."""
+        target = phrase.split()
+        for i in range(len(words)):
             before = words[max(0, i - 2):i]
-            if word == first and any(w in self.negations for w in before) and not any(w in self.only for w in before):
+            if words[i:i + len(target)] == target and any(w in self.negations for w in before) \
+                    and not any(w in self.only for w in before) and (not refusing or any(w in self.wants for w in before)):
                 return True
         return False
 
