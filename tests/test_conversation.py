@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.questions import CONFIDENT_LOOKUP
 from bot.core.model import Command, LookedUp, Planned, Press, Session, Start, Text
+from bot.text.render import rich_text
 from tests.flow_walk import walk
 
 
@@ -122,19 +122,25 @@ def test_a_question_mid_step_gets_a_card_then_the_step_again(coach):
     assert isinstance(outcome.events[-1], LookedUp) and outcome.events[-1].best
 
 
-def test_words_that_ask_nothing_get_a_card_mid_step_only_when_it_fits_them_well(coach):
-    # "banyak bgt" typed at the quiz's question about needs is a muddled answer: the lookup is barely
-    # sure of a card about selling more, which would only puzzle the owner
-    weak = coach.lookup.find("banyak bgt")
-    assert weak.sure and weak.hits[0].score < CONFIDENT_LOOKUP
+@pytest.mark.parametrize("muddled", ["banyak bgt", "tergantung sih kak", "murah, enak, porsi akeh. halal",
+                                     "mboten, kulo layani piyambak, kenal kabeh"])
+def test_words_that_ask_nothing_get_no_card_mid_step_unless_they_name_it(coach, muddled):
+    # a muddled answer at the quiz's question about needs: the lookup is sure of some card in the words
+    # (once shown: "Pasar terdiversifikasi" for "tergantung", the Swalayan card the owner just turned
+    # down), which would only stand between the owner and the question
+    assert coach.lookup.find(muddled).sure
     to_needs = TO_SEGMENT + [text("ga tau deh"), text("banyak")]
-    session, outcome = drive(coach, to_needs + [text("banyak bgt")])
+    session, outcome = drive(coach, to_needs + [text(muddled)])
     assert session.step == "kuis_kebutuhan"
     assert [r.template for r in outcome.replies] == ["not_understood.j2", "ask/kuis_kebutuhan.j2"]
-    # words naming a topic outright still get its card
-    session, outcome = drive(coach, to_needs + [text("kartu stempel")])
+
+
+@pytest.mark.parametrize(("named", "tactic"), [("kartu stempel", "kartu-stempel"), ("referral", "program-referral")])
+def test_words_naming_a_card_mid_step_get_it_then_the_step_again(coach, named, tactic):
+    to_needs = TO_SEGMENT + [text("ga tau deh"), text("banyak")]
+    session, outcome = drive(coach, to_needs + [text(named)])
     assert [r.template for r in outcome.replies] == ["card.j2", "ask/kuis_kebutuhan.j2"]
-    assert outcome.replies[0].context["entry"].id == "kartu-stempel"
+    assert outcome.replies[0].context["entry"].id == tactic and session.step == "kuis_kebutuhan"
 
 
 # the last ones also match a card ("deket sini", "sekitar rumah") or ask ("gimana"): who buys comes first here
@@ -305,3 +311,62 @@ def test_tactics_are_picked_by_number_typed_in_digits_or_words(coach, typed, pic
     session, outcome = drive(coach, TO_TACTICS + [text(typed)])
     shown = [r.entry.id for r in coach.tactics(session)]
     assert session.answers["pilihan"] == [shown[i] for i in picked]
+
+
+def test_tactics_are_picked_by_the_words_of_their_names(coach):
+    """"yg referral sm google maps deh kak": each tactic named by a word only its title holds."""
+    session, _ = drive(coach, TO_TACTICS)
+    shown = coach.tactics(session)
+    first, third = (next(w for w in r.entry.title.split(":")[0].lower().split() if len(w) > 3) for r in (shown[0], shown[2]))
+    session, outcome = drive(coach, TO_TACTICS + [text(f"yg {first} sm {third} deh kak")])
+    assert session.answers["pilihan"] == [shown[0].entry.id, shown[2].entry.id], (first, third)
+
+
+@pytest.mark.parametrize("done", ["udah kak", "itu aja kak", "oke buat rencana", "udh kak buat rencananya",
+                                  "nggih sampun", "tos, jieun rencana"])
+def test_done_at_the_tactic_pick_in_owners_words_makes_the_plan(coach, done):
+    session, outcome = drive(coach, TO_TACTICS + [text("1"), text(done)])
+    assert session.step == "selesai" and len(session.plan) == 1
+
+
+@pytest.mark.parametrize("everything", ["ambil semua deh", "semua kak"])
+def test_all_tactics_in_owners_words(coach, everything):
+    session, _ = drive(coach, TO_TACTICS + [text(everything)])
+    assert session.answers["pilihan"] == [r.entry.id for r in coach.tactics(session)]
+
+
+def test_a_reply_not_understood_at_the_tactic_pick_gets_the_short_screen_not_the_whole_list_again(coach):
+    session, outcome = drive(coach, TO_TACTICS + [text("1"), text("xyz qwerty")])
+    assert [r.template for r in outcome.replies] == ["not_understood.j2", "ask/taktik_singkat.j2"]
+    assert outcome.replies[-1].buttons   # the tactics can still be pressed
+
+
+def test_going_back_in_words_at_the_tactic_pick(coach):
+    session, outcome = drive(coach, TO_TACTICS + [text("eh salah, balik")])
+    assert session.step == "motivasi"
+
+
+@pytest.mark.parametrize(("typed", "then"), [
+    ("hmm, kurang tau", "help"),    # once stored as what customers value
+    ("ndak tau", "help"),
+    ("skip dulu kak", "skipped"),   # once stored as what customers value
+    ("salah", "back"),
+])
+def test_a_text_question_takes_dont_know_skip_and_back_in_owners_words(coach, typed, then):
+    at_values, _ = drive(coach, TO_VALUES)
+    session, outcome = drive(coach, [text(typed)], at_values)
+    assert not session.answers.get("nilai") and not session.answers.get("nilai_tag")
+    if then == "help":
+        assert session.step == "nilai" and outcome.replies[0].template == "help_step.j2"
+    elif then == "skipped":
+        assert session.step == coach.flow.next_step(coach.step(at_values), session.answers)
+        assert session.answers["nilai"] == "" and "Terima kasih" not in rich_text(outcome.replies[-1].template, **outcome.replies[-1].context)
+    else:
+        assert session.step == at_values.history[-1]
+
+
+@pytest.mark.parametrize("asked", ["maksude piye mas?", "lha nek wong kantor piye?"])
+def test_a_question_typed_at_the_product_question_is_not_what_they_sell(coach, asked):
+    session, outcome = drive(coach, [To("produk"), text(asked)])
+    assert session.step == "produk" and "produk" not in session.answers
+    assert outcome.replies[-1].template == "ask/produk.j2"

@@ -101,8 +101,8 @@ def test_no_general_step_names_one_sectors_goods(kb, coach):
     for e in kb.entries:
         for step in e.steps:
             said = " ".join(reader.tokens(step))
-            strong = [p for sector, phrases in reader.sectors.items() for p in phrases
-                      if p not in reader.weak_sector and reader.has(said, p)]
+            strong = [p for sector, phrases in reader.business.sectors.items() for p in phrases
+                      if p not in reader.business.weak_sector and reader.has(said, p)]
             assert not strong, (e.id, step, strong)
 
 

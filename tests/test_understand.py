@@ -263,6 +263,20 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("motivasi", "bukan cari pelanggan baru, pengennya yg udah pernah beli balik lagi", ("answer", "retensi", ())),
     ("motivasi", "ga butuh pelanggan baru", ("unclear", None, ())),   # a wish turned down is no answer
     ("motivasi", "belum ada pelanggan baru", ("answer", "akuisisi", ())),   # a problem names the aim
+    # the answer itself is the negation ("ndak, siapa aja" was read as "yes, a special group")
+    ("kuis_khusus", "ndak, siapa aja", ("answer", "tidak", ())),
+    ("kuis_khusus", "mboten, umum", ("answer", "tidak", ())),
+    # vague or "don't know" replies name no option, whatever option word they hold ("ya", "tidak")
+    ("kuis_khusus", "ya gitu deh", ("unclear", None, ())),
+    ("sarana_waktu", "tergantung sih kak", ("unclear", None, ())),
+    ("kuis_saling", "hmm gatau", ("help", None, ())),
+    ("kuis_saling", "ya", ("answer", "ya", ())),
+    # thinking aloud first, then the answer ("apa ya" once made it a question)
+    ("sarana_saluran", "apa ya, kebanyakan dateng langsung", ("answer", "offline", ())),
+    # a mistake owned is going back
+    ("kuis_jumlah", "salah", ("back", None, ())),
+    ("kuis_jumlah", "eh salah pencet", ("back", None, ())),
+    ("produk", "kaos sablon, salah satu best seller", ("answer", "fashion", ())),
     # a sector named only to deny it is no sector ("bukan kuliner" once picked kuliner); "not only" names it
     ("sektor", "bukan kuliner", ("unclear", None, ())),
     ("sektor", "ga jualan makanan", ("unclear", None, ())),

@@ -131,10 +131,14 @@ class Coach:
 
     def _answer_text(self, out: Outcome, text: str) -> None:
         s, step = out.session, self.step(out.session)
-        if step.skip and simplify(text) in self.flow.skip_words:
-            return self._skip(out)
+        read = self.understand(s.step, text)
+        if read.intent in ("skip", "back", "help"):   # "skip dulu kak", "salah", "hmm, kurang tau"
+            return self.not_an_answer(out, text, read)
         if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True,
                                                                min_score=questions.CONFIDENT_LOOKUP):
+            return self.ask(out)
+        if text.rstrip().endswith("?"):   # no name, product or value: a question about the question
+            out.replies.append(screens.help_reply(self, s))
             return self.ask(out)
         if step.reads_name and not (text := self.names.name(text)):   # "belum ada namanya": the step's help
             out.replies.append(screens.help_reply(self, s))
@@ -148,7 +152,6 @@ class Coach:
             out.replies.append(Reply("clipped.j2", {"limit": limit}))
         heard = None
         if step.reads_into:   # what they sell -> their sector; what customers value -> tags
-            read = self.understand(s.step, text)
             value = read.value if read.intent == "answer" else None
             s.answers[step.reads_into] = value if value is not None else self.reader.nothing(s.step)
             heard = screens.heard_read(self, step.reads_into, s.answers)
@@ -175,7 +178,7 @@ class Coach:
         if not from_button:
             read = self.understand(s.step, raw, options)
             if read.intent != "answer":
-                return self._not_an_answer(out, raw, read)
+                return self.not_an_answer(out, raw, read)
             value = read.value
         chosen = next((o for o in options if o.value == value), None)
         if chosen is None:
@@ -190,7 +193,7 @@ class Coach:
             hook.stored(self, out, value)
         self.advance(out, None if from_button else screens.Heard(chosen.label))
 
-    def _not_an_answer(self, out: Outcome, raw: str, read: Understood) -> None:
+    def not_an_answer(self, out: Outcome, raw: str, read: Understood) -> None:
         """Typed words that answer nothing: back, restart, help, a card, or say so (naming options it was torn over)."""
         s = out.session
         if read.intent == "back":

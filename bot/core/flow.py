@@ -90,7 +90,6 @@ class Flow:
         self.help_words = _words(words["help_words"])
         self.yes_words = _words(words["yes_words"])
         self.no_words = _words(words["no_words"])
-        self.skip_words = _words(words["skip_words"])
         self.done_words = _words(words["done_words"])
         self.all_words = _words(words["all_words"])
         self.remind_words = _words(words["remind_words"])

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
 from rapidfuzz import fuzz, process
@@ -13,6 +14,7 @@ from ..text.normalise import simplify
 from ..text.render import cut, short_title
 from . import callbacks, plan, questions, screens
 from .flow import Option
+from .phrases import any_phrase
 from .model import Button, Outcome, Reply, Session
 
 if TYPE_CHECKING:
@@ -122,21 +124,33 @@ def _tactic_buttons(coach: Coach, s: Session, context: dict) -> list[tuple[Butto
     return rows
 
 
+@lru_cache(maxsize=8)
+def _pick_words(coach: Coach) -> tuple[Callable, frozenset[str]]:
+    """Being done ("udah, buat rencana") and taking them all ("ambil semua"), in the reader's standard words."""
+    reader = coach.reader
+    return any_phrase(reader.phrases(coach.flow.done_words)), frozenset(reader.phrases(coach.flow.all_words))
+
+
 def _match_tactics(coach: Coach, raw: str, cards: list[Recommendation]) -> tuple[list[str], bool]:
-    simple = simplify(raw)
-    if simple in coach.flow.done_words:
-        return [], True
-    if simple in coach.flow.all_words:
-        return [r.entry.id for r in cards], False
-    numbers = [int(n) for n in re.findall(r"\d+", simple)] or [   # "1 dan 3", "pertama sama ketiga"
-        n for w in coach.reader.tokens(raw) if (n := coach.reader.ordinals.get(w, 0)) > 0]
-    picks = [cards[n - 1].entry.id for n in numbers if 1 <= n <= len(cards)]
-    if not picks and not numbers:
+    """The tactics typed, by name ("referral sm google maps") or number ("1 dan 3", "pertama sama
+    ketiga") or all of them ("ambil semua"), and whether the owner is done ("udah kak", "oke buat rencana")."""
+    reader = coach.reader
+    words = reader.tokens(raw)
+    said = " ".join(w for w in words if w not in reader.filler)
+    says_done, all_words = _pick_words(coach)
+    done = bool(says_done(" ".join(words)))   # filler kept: "itu aja"
+    if said in all_words:
+        return [r.entry.id for r in cards], done
+    shown = {r.entry.id for r in cards}
+    picks = [tactic for tactic in questions.named_tactics(coach, said) if tactic in shown]
+    numbers = [int(n) for n in re.findall(r"\d+", said)] or [n for w in said.split() if (n := reader.ordinals.get(w, 0)) > 0]
+    if not picks:
+        picks = [cards[n - 1].entry.id for n in numbers if 1 <= n <= len(cards)]
+    if not picks and not numbers and not done:   # a title misspelt
         titles = {r.entry.id: simplify(short_title(r.entry.title)) for r in cards}
-        match = process.extractOne(simple, titles, scorer=fuzz.partial_ratio, score_cutoff=90)
-        if match:
-            picks = [match[2]]
-    return picks, False
+        match = process.extractOne(simplify(raw), titles, scorer=fuzz.partial_ratio, score_cutoff=90)
+        picks = [match[2]] if match else []
+    return picks, done
 
 
 def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> None:
@@ -152,10 +166,15 @@ def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> N
     else:
         picks, done = _match_tactics(coach, raw, cards)
         if not picks and not done:
-            if questions.answer_typed(coach, out, raw):
+            read = coach.understand(s.step, raw, ())
+            if read.intent in ("back", "restart", "help"):
+                return coach.not_an_answer(out, raw, read)
+            if questions.answer_typed(coach, out, raw, asks=read.intent == "question"):
                 return coach.ask(out)
             out.replies.append(Reply("not_understood.j2", {"text": raw[:200]}))
-            return coach.ask(out)
+            ask = screens.ask_reply(coach, s)   # the short version: the screen with its tips is just above
+            out.replies.append(replace(ask, template=ask.brief or ask.template, brief=None))
+            return None
     for pick in picks:
         if pick in chosen and from_button:
             chosen.remove(pick)

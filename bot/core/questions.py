@@ -1,11 +1,13 @@
 """Quick questions: the sure card, the best few offered when unsure, the honest off-topic answer, or 'not found'."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Collection, Mapping
 
 from ..advice.knowledge import MOTIVATIONS
 from ..advice.lookup import Found, Hit
 from ..text.normalise import clean_text
+from ..text.render import short_title
 from . import screens
 from .model import LookedUp, Outcome, Reply
 
@@ -16,13 +18,17 @@ QUERY_LIMIT = 300
 CONFIDENT_LOOKUP = 2.0   # a card interrupts a typed answer only this sure, unless the owner asked a question
 
 
-def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_score: float = 0.0) -> bool:
+def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_score: float = 0.0,
+           among: Collection[str] | None = None) -> bool:
     """Answer a question; False (and, unless quiet, a 'not found') when nothing fits.
 
-    Quiet callers are reading a reply to a question of the flow: only a sure card or an off-topic
-    answer interrupts them, since offering guesses there would hide "I did not understand"."""
+    Quiet callers are reading a reply to a question of the flow: only a sure card (one of `among`, if
+    given) or an off-topic answer interrupts them, since offering guesses there would hide "I did not
+    understand"."""
     query = query[:QUERY_LIMIT]
     found = coach.lookup.find(query, limit=3)
+    if among is not None and (found.topic or not found.hits or found.hits[0].id not in among):
+        return False
     sure = found.sure and found.hits[0].score >= min_score
     offer = not quiet and not found.sure and bool(found.hits)
     out.events.append(LookedUp(query, found.hits[0].id if sure else None,
@@ -34,12 +40,32 @@ def answer(coach: Coach, out: Outcome, query: str, quiet: bool = False, min_scor
     return reply.template != "search_empty.j2"
 
 
-def answer_typed(coach: Coach, out: Outcome, raw: str, asks: bool = False) -> bool:
-    """Typed words that answer no question of the flow: a question gets any sure card; words that ask
-    nothing ("banyak bgt") only a card that fits them well, else the owner, who meant to answer,
-    meets an unrelated tip. False (nothing added) when no card fits."""
-    asks = asks or coach.looks_like_question(raw)
-    return answer(coach, out, raw, quiet=True, min_score=0.0 if asks else CONFIDENT_LOOKUP)
+def answer_typed(coach: Coach, out: Outcome, raw: str, asks: bool) -> bool:
+    """Typed words that answer no question of the flow: a question gets any sure card. Words that ask
+    nothing get only the card they name ("kartu stempel"): the owner meant to answer, and a tip merely
+    found in their words ("tergantung", "murah, enak, halal") would stand between them and the question.
+    False (nothing added) when no card is given."""
+    if asks:
+        return answer(coach, out, raw, quiet=True)
+    named = named_tactics(coach, raw)
+    return bool(named) and answer(coach, out, raw, quiet=True, among=named)
+
+
+def named_tactics(coach: Coach, raw: str) -> list[str]:
+    """Tactics the words name by a word only that tactic's title holds ("referral", "stempel"), in order."""
+    titles = _title_words(coach)
+    return list(dict.fromkeys(titles[w] for w in coach.reader.tokens(raw) if w in titles))
+
+
+@lru_cache(maxsize=8)
+def _title_words(coach: Coach) -> dict[str, str]:
+    """Each word (over three letters) that only one entry's short title holds -> that entry."""
+    holders: dict[str, set[str]] = {}
+    for entry in coach.kb.entries:
+        for word in set(coach.reader.tokens(short_title(entry.title))):
+            if len(word) > 3:
+                holders.setdefault(word, set()).add(entry.id)
+    return {word: ids.pop() for word, ids in holders.items() if len(ids) == 1}
 
 
 def reply_outside(coach: Coach, query: str) -> tuple[Found, Reply]:

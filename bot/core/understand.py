@@ -10,25 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
 from ..text import normalise
 from .amounts import Amounts
 from .flow import Option, Step
-from .traits import Traits
+from .business import Business
+from .phrases import any_phrase
 
 TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
 SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
 REDUPLICATED = re.compile(r"^(\w+?)2(nya)?$")   # "dua2nya", "kue2"
-
-
-def any_phrase(phrases: Sequence[str]) -> Callable[[str], re.Match | None]:
-    """A search for any of `phrases` as whole words (a space or an end on both sides): what
-    any(has(text, p) for p in phrases) asks, in one regex search."""
-    alternatives = "|".join(map(re.escape, sorted({p for p in phrases if p}, key=len, reverse=True)))
-    return re.compile(r"(?<![^ ])(?:%s)(?![^ ])" % alternatives if alternatives else r"(?!)").search
 
 
 @dataclass(frozen=True)
@@ -62,20 +56,17 @@ class Reader:
         self.ordinals = {phrase: int(n) for n, items in w["ordinals"].items() for phrase in self.phrases(items)}
         self.negations, self.contrast = set(self.phrases(w["negations"])), set(self.phrases(w["contrast"]))
         self.either, self.only = set(self.phrases(w["either"])), set(self.phrases(w["only"]))
-        self.wants = set(self.phrases(w["wants"]))
+        self.wants, self.hesitations = set(self.phrases(w["wants"])), set(self.phrases(w["hesitations"]))
+        self.vague = set(self.phrases(w["vague"]))
         self.hedges = set(self.phrases(w["hedges"]))
         self._says_customers = any_phrase(self.phrases(w.get("customers", ())))
         self.leads = ["", *self.phrases(w["command_leads"])]   # "" : the command leads the reply itself
-        self.sectors = {sector: self.phrases(items) for sector, items in w["sectors"].items()}
-        self.weak_sector = set(self.phrases(w["weak_sector_words"]))
-        self.values = {tag: self.phrases(items) for tag, items in w["values"].items()}
         self.amounts = Amounts(w, self.tokens)
-        self.traits = Traits(w, self.tokens).read   # what the words say beyond the buttons: staff, solo...
+        self.business = Business(w, self.tokens, self._denied)   # sector, value tags, traits
+        self.sector, self.value_tags, self.traits = self.business.sector, self.business.value_tags, self.business.traits
         # Each reply is read against several lists: one regex search per list instead of a loop over it.
         self._says_meta, self._says_dont_know = any_phrase(self.meta), any_phrase(self.dont_know)
         self._says_accept, self._says_both = any_phrase(self.accept), any_phrase(self.both)
-        self._says_value = {tag: any_phrase(phrases) for tag, phrases in self.values.items()}
-        self._says_sector = {sector: any_phrase(phrases) for sector, phrases in self.sectors.items()}
         restart = self.commands["restart"]
         self._restart_phrase = any_phrase([p for p in restart if " " in p])
         self._restart_starts = tuple(f"{lead} {p} ".lstrip() for p in restart if " " not in p for lead in self.leads)
@@ -120,6 +111,10 @@ class Reader:
         if normalise.simplify(text) == "?":
             return Understood("help")
         tokens = self.tokens(text)
+        while len(tokens) > 2 and " ".join(tokens[:2]) in self.hesitations:   # "apa ya, ibu2 pengajian"
+            tokens = tokens[2:]
+        while len(tokens) > 1 and tokens[0] in self.hesitations:
+            tokens = tokens[1:]
         if not tokens:
             return Understood("unclear")
         said = " ".join(tokens)
@@ -129,10 +124,15 @@ class Reader:
         if command:
             return Understood(command)
         asks = text.rstrip().endswith("?") or tokens[0] in self.starts or "gimana" in tokens or "apa" in tokens
-        if self._says_meta(said) and (asks or len(core) <= 6):
+        # at a text step "maksudnya" may lead the answer ("maksudnya mereka suka murah"): only asking is help
+        if self._says_meta(said) and (asks or (options and len(core) <= 6)):
             return Understood("help")
         if asks and any(t in self.marketing for t in tokens):
             return Understood("question")
+        if core and all(w in self.vague for w in core):   # "ya gitu deh", "tergantung sih": no option's "ya"
+            return Understood("unclear")
+        if self._only_dont_know(said):   # "hmm gatau": not the "tidak" of a yes/no question
+            return Understood("answer", step.on_help) if step.on_help else Understood("help")
         answer = self._answer(step, options, said, text)
         if answer is not None:
             return answer
@@ -143,8 +143,8 @@ class Reader:
         return Understood("unclear")
 
     def _command(self, core: str, size: int, options: Sequence[Option], said: str, step: Step) -> str | None:
-        if size == 0:
-            return None
+        if size == 0:   # all filler, yet some filler is a command: "salah", "salah pencet"
+            return "back" if said in self.commands["back"] else None
         if self._option_phrases(options, said):
             return None   # the option wins: "biar pelanggan balik lagi" answers, it does not go back
         if core in self.commands["back"]:
@@ -234,17 +234,21 @@ class Reader:
         """The option's longest name found in the reply is negated ("tidak terlalu beda" is a name, "beda" in
         it is no denial of it)."""
         option = next(o for o in options if o.value == value)
-        return any(self._denied(said.split(), name, refusing) for name in self._names(option) if len(name) == length)
+        own = set(self._names(option))   # "ndak, siapa aja": the option of "tidak" and "siapa saja" is not denied
+        words = said.split()
+        return any(self._denied(words, name, refusing, own) for name in self._names(option) if len(name) == length)
 
-    def _denied(self, words: list[str], phrase: str, refusing: bool = False) -> bool:
+    def _denied(self, words: list[str], phrase: str, refusing: bool = False, own: set[str] = set()) -> bool:
         """The phrase comes at most two words after a negation ("belum online", "bukan kuliner"), but not
         after "not only" ("bukan cuma kue": kue still counts). `refusing`: only a wish turned down ("ga
         butuh pelanggan baru"), where an answer may name a problem ("pelanggan jarang balik" is retensi)."""
         target = phrase.split()
         for i in range(len(words)):
             before = words[max(0, i - 2):i]
-            if words[i:i + len(target)] == target and any(w in self.negations for w in before) \
-                    and not any(w in self.only for w in before) and (not refusing or any(w in self.wants for w in before)):
+            if words[i:i + len(target)] != target or any(w in self.only for w in before):
+                continue
+            if any(w in self.negations and w not in own for w in before) and \
+                    (not refusing or any(w in self.wants for w in before)):
                 return True
         return False
 
@@ -272,22 +276,9 @@ class Reader:
         """The reply names people or where they come from ("ibu2 arisan komplek")."""
         return bool(self._says_customers(" ".join(self.tokens(text))))
 
+    def _only_dont_know(self, said: str) -> bool:
+        found = self._says_dont_know(said)
+        return bool(found) and self._only_unclear(f"{said[:found.start()]} {said[found.end():]}".strip())
+
     def _only_unclear(self, said: str) -> bool:
         return said in self.unclear or all(w in self.unclear or w in self.filler for w in said.split())
-
-    # ---- values of the text steps and the counted ones
-
-    def sector(self, said: str) -> str:
-        scores: dict[str, tuple[int, int]] = {}
-        words = said.split()
-        for order, (sector, phrases) in enumerate(self.sectors.items()):
-            if not self._says_sector[sector](said):
-                continue
-            hits = [p for p in phrases if self.has(said, p) and not self._denied(words, p)]
-            strong = [p for p in hits if p not in self.weak_sector]
-            if hits:
-                scores[sector] = (len(strong), -order)
-        return max(scores, key=scores.get) if scores else "lainnya"
-
-    def value_tags(self, said: str) -> list[str]:
-        return [tag for tag, says in self._says_value.items() if says(said)]
