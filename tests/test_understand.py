@@ -277,6 +277,14 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("kuis_jumlah", "salah", ("back", None, ())),
     ("kuis_jumlah", "eh salah pencet", ("back", None, ())),
     ("produk", "kaos sablon, salah satu best seller", ("answer", "fashion", ())),
+    # a correction is the answer; on the channel question both sides of a "tapi" are
+    ("sarana_saluran", "eh maksudnya online aja kak", ("answer", "online", ())),
+    ("sarana_saluran", "offline, eh online deng", ("answer", "online", ())),
+    ("sarana_jumlah", "sebulan 40an, eh maksudnya seminggu 40an", ("answer", "banyak", ())),
+    ("sarana_saluran", "order lewat WA sm IG, tp klien sekolah aku datengin langsung", ("answer", "keduanya", ())),
+    ("sarana_saluran", "tiktok shop kak", ("answer", "online", ())),
+    ("sarana_saluran", "di warung, kalih gofood", ("answer", "keduanya", ())),
+    ("segmen", "maksudnya apa?", ("help", None, ())),
     # a sector named only to deny it is no sector ("bukan kuliner" once picked kuliner); "not only" names it
     ("sektor", "bukan kuliner", ("unclear", None, ())),
     ("sektor", "ga jualan makanan", ("unclear", None, ())),

@@ -57,7 +57,7 @@ class Reader:
         self.negations, self.contrast = set(self.phrases(w["negations"])), set(self.phrases(w["contrast"]))
         self.either, self.only = set(self.phrases(w["either"])), set(self.phrases(w["only"]))
         self.wants, self.hesitations = set(self.phrases(w["wants"])), set(self.phrases(w["hesitations"]))
-        self.vague = set(self.phrases(w["vague"]))
+        self.vague, self.corrections = set(self.phrases(w["vague"])), set(self.phrases(w["corrections"]))
         self.hedges = set(self.phrases(w["hedges"]))
         self._says_customers = any_phrase(self.phrases(w.get("customers", ())))
         self.leads = ["", *self.phrases(w["command_leads"])]   # "" : the command leads the reply itself
@@ -124,6 +124,9 @@ class Reader:
         if command:
             return Understood(command)
         asks = text.rstrip().endswith("?") or tokens[0] in self.starts or "gimana" in tokens or "apa" in tokens
+        corrected = self._after(said, self.corrections) if options else said
+        if corrected != said and (answer := self._answer(step, options, corrected, corrected)) is not None:
+            return answer   # "offline, eh online deng", "eh maksudnya online aja": the correction answers
         # at a text step "maksudnya" may lead the answer ("maksudnya mereka suka murah"): only asking is help
         if self._says_meta(said) and (asks or (options and len(core) <= 6)):
             return Understood("help")
@@ -171,7 +174,8 @@ class Reader:
         if not options:
             return None
         values = [o.value for o in options]
-        part = self._after_contrast(said)
+        # "A, tapi B": B first, except where both may be the answer ("lewat WA, tp klien aku datangi")
+        part = said if "keduanya" in values else self._after(said, self.contrast)
         for text in ((part, said) if part != said else (said,)):
             found = self._choice(step, options, values, text, raw)
             if found is not None:
@@ -267,9 +271,11 @@ class Reader:
                    and words[i + 1] not in self.either and words[i + 1] not in self.ordinals
                    for i, w in enumerate(words))
 
-    def _after_contrast(self, said: str) -> str:
+    @staticmethod
+    def _after(said: str, markers: set[str]) -> str:
+        """The words after the last of `markers` ("tapi", "maksudnya"), or all of them."""
         words = said.split()
-        cut = max((i for i, w in enumerate(words) if w in self.contrast), default=-1)
+        cut = max((i for i, w in enumerate(words) if w in markers), default=-1)
         return " ".join(words[cut + 1:]) if 0 <= cut < len(words) - 1 else said
 
     def names_customers(self, text: str) -> bool:
