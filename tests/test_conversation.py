@@ -178,6 +178,16 @@ def test_a_greeting_anywhere_is_greeted_back_and_the_question_asked_again(coach,
     assert not any(isinstance(e, LookedUp) for e in outcome.events)   # no search for "halo kak"
 
 
+@pytest.mark.parametrize(("typed", "said"), [("makasih kak 🙏", "Sama-sama"), ("matur nuwun nggih", "Sama-sama"),
+                                            ("assalamualaikum kak", "Wa'alaikumsalam"), ("halo", "Halo juga")])
+def test_thanks_and_salam_get_their_own_answer_anywhere(coach, typed, said):
+    # after the plan "makasih kak" once got "belum punya tips yang pas"
+    for step in ("selesai", "segmen"):
+        session, outcome = drive(coach, [To(step), text(typed)])
+        shown = rich_text(outcome.replies[0].template, **outcome.replies[0].context)
+        assert said in shown and session.step == step and len(outcome.replies) == 2
+
+
 def test_after_the_plan_asking_for_more_tactics_in_words_starts_another_round(coach):
     session, outcome = drive(coach, [To("selesai"), text("mau nambah taktik dong")])
     assert session.step == "motivasi"

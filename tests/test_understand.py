@@ -203,7 +203,8 @@ def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
 
 
 @pytest.mark.parametrize("greeting", ["halo", "Halo kak", "assalamualaikum", "selamat pagi kak", "P", "punten",
-                                      "halo admin", "Assalamualaikum warahmatullahi wabarakatuh"])
+                                      "halo admin", "Assalamualaikum warahmatullahi wabarakatuh", "sugeng enjang",
+                                      "monggo", "mangga"])
 def test_a_greeting_at_the_name_question_is_greeted_back_not_taken_for_the_name(coach, greeting):
     from tests.flow_walk import walk
     from bot.core.model import Text

@@ -106,11 +106,11 @@ class Coach:
             return commands.run(self, out, self.flow.typed_commands[simple], "", out.action)
         if s.paused:
             return commands.while_paused(self, out, text)
-        greets = self.names.greets(text)   # "halo kak": at the first question, or back after a week
+        greets = self.names.greets(text)   # "halo kak", "makasih": at the first question, or back after a week
         if greets or simple in self.flow.help_words or simple == "?":
             if not greets and self.step(s).on_help:
                 return self.answer_choice(out, self.step(s).on_help, from_button=True)
-            out.replies.append(Reply("greeted.j2", {}) if greets else screens.help_reply(self, s))
+            out.replies.append(Reply("greeted.j2", {"kind": greets}) if greets else screens.help_reply(self, s))
             return self.ask(out)
         if self.step(s).kind == "text":
             return self._answer_text(out, text)

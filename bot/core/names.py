@@ -20,6 +20,8 @@ class NameReader:
     owners: frozenset[str]
     copulas: frozenset[str]
     greetings: frozenset[str]
+    salams: frozenset[str]   # greetings answered "Wa'alaikumsalam"
+    thanks: frozenset[str]
     none: frozenset[str]   # "belum ada" before a closing "namanya": no name yet
     courtesies: frozenset[str]   # around a greeting, no part of it: "kakak", "admin"
     after: frozenset[str]        # after a name, no part of it: "kak", "ya", "deh"
@@ -35,15 +37,19 @@ class NameReader:
         def group(key: str) -> frozenset[str]:
             return frozenset(standard(str(w)) for w in reader.words.get("name", {}).get(key, ()))
         return cls(group("leads"), group("nouns"), group("owners"), group("copulas"), group("greetings"),
-                   group("none"), group("courtesies"),
+                   group("salams"), group("thanks"), group("none"), group("courtesies"),
                    frozenset(simplify(str(w)) for w in reader.words.get("name", {}).get("after", ())),
                    frozenset(reader.filler), standard)
 
-    def greets(self, text: str) -> bool:
-        """Only a greeting ("halo kak", "assalamualaikum", "P"), with courtesies and filler around it."""
+    def greets(self, text: str) -> str:
+        """"salam", "thanks" or "hello" for only a greeting or thanks ("halo kak", "assalamualaikum", "P",
+        "makasih kak 🙏"), with courtesies and filler around it; "" for anything else."""
         said = " ".join(self.standard(word) for word in text.split()).split()
-        plain = [w for w in said if w in self.greetings or (w not in self.filler and w not in self.courtesies)]
-        return " ".join(plain) in self.greetings   # "ya" alone answers; "punten" (read "maaf") greets
+        kept = self.greetings | self.salams | self.thanks
+        plain = " ".join(w for w in said if w in kept or (w not in self.filler and w not in self.courtesies))
+        # "ya" alone answers; "punten" (read "maaf") greets
+        return next((kind for kind, words in (("salam", self.salams), ("thanks", self.thanks),
+                                              ("hello", self.greetings)) if plain in words), "")
 
     def name(self, text: str) -> str:
         """The name the owner typed: after "namanya", "nama toko saya", "nama usaha:" when the text has
