@@ -107,6 +107,15 @@ def test_restart_needs_confirmation_and_keeps_the_plan(coach):
     assert session.step == "nama" and session.answers == {} and session.plan
 
 
+@pytest.mark.parametrize(("typed", "restarted"), [("muhun", True), ("iya ulang aja", True), ("ok", True),
+                                                 ("teu, ulah", False), ("ga jadi deh", False), ("nanti aja", False)])
+def test_a_confirmation_is_answered_in_owners_words(coach, typed, restarted):
+    session, _ = drive(coach, TO_TACTICS + [text("1"), text("selesai"), command("ulang")])
+    session, outcome = drive(coach, [text(typed)], session)
+    assert (session.step == "nama") == restarted and session.confirm is None
+    assert outcome.replies[0].template == ("restarted.j2" if restarted else "restart_kept.j2")
+
+
 def test_pause_and_resume_where_left(coach):
     session, _ = drive(coach, TO_VALUES + [command("batal")])
     assert session.paused
@@ -286,7 +295,10 @@ def test_typing_for_another_round_after_the_plan(coach, typed):
 
 @pytest.mark.parametrize("typed, template", [("hapus data", "delete_confirm.j2"), ("Rencana saya", "plan.j2"),
                                              ("profil", "profile.j2"), ("data saya", "my_data.j2"),
-                                             ("bantuan", "commands.j2"), ("berhenti", "reminders_stopped.j2"),
+                                             ("bantuan", "commands.j2"),
+                                             # no check-in set: stopping mid-way is a pause, not "no reminders"
+                                             ("berhenti", "paused.j2"), ("udahan dulu ya", "paused.j2"),
+                                             ("liat rencana", "plan.j2"), ("mau lihat profil", "profile.j2"),
                                              # a command of several words is meant whole: not "semua" (massal)
                                              ("hapus semua data", "delete_confirm.j2")])
 def test_commands_typed_as_plain_words_work_at_any_step(coach, typed, template):

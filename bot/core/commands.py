@@ -1,6 +1,7 @@
 """Commands (/start, /kembali, /rencana, ...) as a table, and the yes/no questions some of them ask."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
 from . import callbacks, plan, questions, screens
@@ -94,6 +95,8 @@ def _stop_checkins(coach: Coach, out: Outcome, args: str, action: Action) -> Non
     """"berhenti": no more check-ins (the owner can set one again from /pengingat)."""
     s = out.session
     had = bool(s.reminders)
+    if not had and coach.step(s).kind != "done":   # "stop" mid-way, with no check-in set: a pause
+        return _pause(coach, out, args, action)
     if had:
         s.reminders = []
         out.events.append(CheckinCancelled())
@@ -123,6 +126,26 @@ COMMANDS: dict[str, Callable[[Coach, Outcome, str, Action], None]] = {
     "berhenti": _stop_checkins,
     "profil": _profile,
 }
+
+
+def typed(coach: Coach, text: str) -> tuple[str, str] | None:
+    """(the words, the command) when a whole message is a command in words: "liat rencana", "hapus data
+    saya", "udahan dulu ya" (filler aside when the words with it are none)."""
+    words, filler = coach.reader.tokens(text), coach.reader.filler
+    table = _typed_commands(coach)
+    while words:   # as typed, then without the filler at its end one word at a time ("udahan dulu ya")
+        if (said := " ".join(words)) in table:
+            return said, table[said]
+        if words[-1] not in filler:
+            break
+        words = words[:-1]
+    said = " ".join(w for w in coach.reader.tokens(text) if w not in filler)   # "mau lihat profil"
+    return (said, table[said]) if said in table else None
+
+
+@lru_cache(maxsize=8)
+def _typed_commands(coach: Coach) -> dict[str, str]:
+    return {" ".join(coach.reader.tokens(phrase)): name for phrase, name in coach.flow.typed_commands.items()}
 
 
 def run(coach: Coach, out: Outcome, name: str, args: str, action: Action) -> None:
@@ -159,18 +182,28 @@ def pressed(coach: Coach, out: Outcome, name: str) -> None:
     coach.stale(out)
 
 
-def confirmed(coach: Coach, out: Outcome, simple: str) -> bool:
-    """A typed answer to "restart?" or "delete everything?"; False when it is neither yes nor no."""
+def confirmed(coach: Coach, out: Outcome, text: str) -> bool:
+    """A typed answer to "restart?" or "delete everything?"; False when it is neither yes nor no.
+    The first word of the reply decides: "iya hapus aja", "muhun", "teu, ulah", "ga jadi deh"."""
     s = out.session
     confirming, s.confirm = s.confirm, None
-    if simple in coach.flow.yes_words:
+    words = coach.reader.tokens(text)[:2]
+    yes, no = _standard(coach, "yes_words"), _standard(coach, "no_words")
+    said = next((w for w in words if w in yes or w in no), None)
+    if said in yes:
         (restart if confirming == "ulang" else forget)(coach, out)
         return True
-    if simple in coach.flow.no_words:
+    if said in no:
         out.replies.append(Reply("restart_kept.j2" if confirming == "ulang" else "delete_kept.j2", {}))
         coach.ask(out)
         return True
     return False
+
+
+@lru_cache(maxsize=8)
+def _standard(coach: Coach, words: str) -> frozenset[str]:
+    """One of the flow's word lists in the reader's standard words ("gak" -> "tidak", "muhun" -> "iya")."""
+    return frozenset(word for phrase in getattr(coach.flow, words) for word in coach.reader.tokens(phrase)[:1])
 
 
 def while_paused(coach: Coach, out: Outcome, text: str) -> None:

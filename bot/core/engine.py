@@ -98,12 +98,13 @@ class Coach:
             out.replies.append(Reply("no_words.j2", {}))
             return self.ask(out)
         simple = simplify(text)
-        if s.confirm in ("ulang", "hapus") and commands.confirmed(self, out, simple):
+        if s.confirm in ("ulang", "hapus") and commands.confirmed(self, out, text):
             return None
         # a command of several words is meant whole ("hapus semua data" is no "semua" at the segment
         # question); a single word ("rencana") may be the step's own answer
-        if simple in self.flow.typed_commands and (" " in simple or not self._step_takes(s, simple)):
-            return commands.run(self, out, self.flow.typed_commands[simple], "", out.action)
+        typed = commands.typed(self, text)   # "liat rencana", "udahan dulu"
+        if typed and (" " in typed[0] or not self._step_takes(s, typed[0])):
+            return commands.run(self, out, typed[1], "", out.action)
         if s.paused:
             return commands.while_paused(self, out, text)
         greets = self.names.greets(text)   # "halo kak", "makasih": at the first question, or back after a week
