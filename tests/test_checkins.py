@@ -179,6 +179,15 @@ def test_a_question_with_a_number_after_the_plan_is_answered_not_taken_as_a_remi
     assert "(14 hari lagi)" in texts(weeks)
 
 
+@pytest.mark.parametrize(("typed", "days"), [("ingetin seminggu lg ya kak", 7), ("ingetin minggu depan ya", 7),
+                                            ("ingatkan besok", 1)])
+def test_a_reminder_asked_for_without_a_number(service, typed, days):
+    # "ingetin seminggu lg" once got the Follow-up card instead of a reminder
+    finish_plan(service)
+    reply = handle(service, OWNER, OWNER, Text(typed))
+    assert f"({days} hari lagi)" in texts(reply) and len(service.storage.load(OWNER).reminders) == 1
+
+
 def test_restart_keeps_the_plans_reminders(service):
     finish_plan(service)
     handle(service, OWNER, OWNER, Press("r:7"))

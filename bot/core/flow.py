@@ -95,6 +95,7 @@ class Flow:
         self.remind_words = _words(words["remind_words"])
         self.again_words = _words([*words["again_words"], self.buttons["another_motivation"]])
         self.day_words, self.week_words = tuple(words["day_words"]), tuple(words["week_words"])
+        self.periods = {normalise.simplify(said): int(days) for said, days in words["periods"].items()}
         self.plan_file_words = {kind: frozenset(names) for kind, names in words["plan_file_words"].items()}
         self.understand_words = understand or {}   # how typed replies are read (bot/core/understand.py)
 

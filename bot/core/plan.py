@@ -46,6 +46,9 @@ def answer_finished(coach: Coach, out: Outcome, raw: str, from_button: bool) -> 
     if match:
         weeks = match.group(2) in flow.week_words
         return checkins.set_reminder(coach, out, int(match.group(1)) * (7 if weeks else 1))
+    period = next((days for words, days in flow.periods.items() if f" {words} " in f" {said} "), None)
+    if asks_reminder and period:   # "ingetin seminggu lagi ya kak", "minggu depan"
+        return checkins.set_reminder(coach, out, period)
     if questions.answer(coach, out, raw):
         return None
     if asks_reminder:
