@@ -248,6 +248,8 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("sarana_nilai", "Rp250.000", ("answer", "besar", ())),          # "Rp" glued to the number
     ("sarana_nilai", "1.500.000", ("answer", "besar", ())),          # thousands
     ("sarana_nilai", "50-100rb", ("answer", "kecil", ())),           # a range: its low end
+    ("sarana_nilai", "pesenan kantor sekali pesen 50 kotak, sejuta an", ("answer", "besar", ())),   # money in words
+    ("sarana_nilai", "rongatus ewu", ("answer", "besar", ())),       # Javanese, written as one word
     ("sarana_jumlah", "30 orang, rata2 beli 25rb", ("answer", "sedikit", ())),   # a count: no money
     ("kuis_kebutuhan", "ga tau ya", ("help", None, ())),             # "don't know", not "not the same"
     ("kuis_kebutuhan", "semua pengen murah, ga ada yg beda", ("answer", "mirip", ())),

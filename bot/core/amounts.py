@@ -62,12 +62,21 @@ class Amounts:
         if money and (span := RANGE.search(lowered)):
             return _value(span.group(1)) * multipliers.get(span.group(2), 1)
         numbers = list(NUMBER.finditer(lowered))
-        found = next((m for m in numbers if bool(m.group(3)) == money), numbers[0] if numbers else None)
+        found = next((m for m in numbers if bool(m.group(3)) == money), None)
         if found:
             return _value(found.group(1)) * multipliers.get(found.group(3) or "", 1)
+        spoken = self._spoken(self.tokens(text))
+        if money and spoken and spoken >= 1000:   # "50 kotak, sejuta an": the money is in words
+            return spoken
+        if numbers:
+            return _value(numbers[0].group(1)) * multipliers.get(numbers[0].group(3) or "", 1)
+        return spoken
+
+    def _spoken(self, said: list[str]) -> float | None:
+        """An amount in words ("seratusan ribu", "rong atus ewu")."""
         spoken = self.words["number_words"]
         total, current, seen = 0.0, 0.0, False
-        for word in self.tokens(text):
+        for word in said:
             n = spoken.get(word, spoken.get(word[:-2]) if word.endswith("an") else None)
             if n is None:
                 continue
