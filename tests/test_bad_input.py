@@ -43,7 +43,7 @@ UNKNOWN_COMMAND = "belum saya kenal"
 WELCOME_BACK = "Selamat datang kembali"
 RESTART_KEPT = "tidak jadi mengulang"
 TOO_LONG = "Maksimal 60 huruf"
-QUESTION = {"nama": "Apa nama usaha Anda?", "produk": "Apa yang Anda jual?", "sektor": "termasuk yang mana?",
+QUESTION = {"nama": "Apa nama usaha Anda?", "produk": "Apa yang Anda jual?", "sektor": "termasuk jenis usaha yang mana?",
             "segmen": "Siapa yang paling sering membeli", "nilai": "kebiasaan dan nilai"}
 
 INJECTED_NAME = "<b>x</b><script>&amp;"
@@ -362,10 +362,10 @@ CASES = [
     case("html-business-name", [text("/kembali"), text("/kembali"), text(INJECTED_NAME)],
          "name stored as typed and shown literally in the produk question",
          replies(step="produk", answers={"nama": INJECTED_NAME}, shown=(f"Salam kenal, {INJECTED_NAME}!",))),
-    case("markdown-product", [text("/kembali"), text(MARKDOWN)],
-         "product stored as typed and shown literally in the sector question (no sector in it)",
+    case("markdown-product", [text("/kembali"), text(MARKDOWN), text("/profil")],
+         "product stored as typed (no sector in it) and shown literally in the profile",
          replies(step="sektor", answers={"produk": MARKDOWN, "sektor": "lainnya"},
-                 shown=(f"Usaha {MARKDOWN} termasuk",))),
+                 shown=(f"Jualan: {MARKDOWN}",))),
     case("html-at-choice-step", [text(INJECTED_NAME)], "'not understood' quoting it literally",
          unanswered(replies(NOT_UNDERSTOOD, shown=(INJECTED_NAME,)))),
     case("sql-text", [text(SQL)], "'not understood' quoting it literally; owners table intact", sql_harmless),
