@@ -113,6 +113,14 @@ def test_off_topic_and_empty_queries_get_nothing(lookup, query):
     assert lookup.search(query) == []
 
 
+@pytest.mark.parametrize("trade", ["toko", "warung", "bengkel", "salon", "konveksi", "bengkel motor"])
+def test_the_owners_own_kind_of_business_does_not_hide_the_question(lookup, trade):
+    # "gimana biar bengkel saya rame?" once found nothing: "bengkel" is in no card, and an unknown word
+    # made the whole question look like something else
+    hits = lookup.search(f"gimana biar {trade} saya rame?")
+    assert hits and hits[0].id == "akuisisi-pelanggan", [h.id for h in hits]
+
+
 def test_typo_tolerance_finds_the_same_card(lookup):
     assert lookup.search("instagarm")[0].id == lookup.search("instagram")[0].id
     assert lookup.search("pelangan setia")[0].id == lookup.search("pelanggan setia")[0].id

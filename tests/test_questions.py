@@ -39,7 +39,11 @@ def test_off_topic_questions_get_an_honest_answer_and_no_card(coach):
     for question, topic in [("npwp buat usaha kecil wajib ga sih", "pajak"),
                             ("cara daftar NIB lewat oss gimana", "izin"),
                             ("ngajuin kur di bank syaratnya apa", "pinjaman"),
-                            ("gaji karyawan warung harus umr ga?", "karyawan")]:
+                            ("gaji karyawan warung harus umr ga?", "karyawan"),
+                            # pricing has no card: an honest pointer, not "Paket langganan" or "Kolaborasi"
+                            ("kumaha ngitung harga jual sayur nu bener", "harga"),
+                            ("cara menentukan harga jual", "harga"),
+                            ("boleh gk sih jual thrift impor, takut ilegal", "hukum")]:
         found = _found(coach, question)
         assert found.topic is not None and found.topic.id == topic, question
         assert not found.hits

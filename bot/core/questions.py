@@ -5,7 +5,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Collection, Mapping
 
 from ..advice.knowledge import MOTIVATIONS
-from ..advice.lookup import Found, Hit
+from ..advice.found import Found, Hit
 from ..text.normalise import clean_text
 from ..text.render import short_title
 from . import screens

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..advice.knowledge import SEGMENT_ENTRY
-from ..advice.lookup import Hit
+from ..advice.found import Hit
 from ..text.render import short_title
 from . import callbacks, schedule
 from .model import Button, Reply, Session
