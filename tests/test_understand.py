@@ -190,6 +190,8 @@ def test_what_customers_value_is_stored_as_tags_and_echoed(coach):
     ("namanya Toko Mas", "Toko Mas"),                     # "Mas" here is the name's own
     ("Bu Ani namanya, jualan kue", "Bu Ani"),
     ("Laundry Kilat", "Laundry Kilat"),
+    ("Thrift by Rara kak wkwk", "Thrift by Rara"),       # a bare name loses its courtesies and laughter too
+    ("Hijab Nadia.id wkwk", "Hijab Nadia.id"),
 ])
 def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
     from tests.flow_walk import walk

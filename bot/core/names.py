@@ -87,4 +87,7 @@ class NameReader:
                 return ""   # "nama usaha belum ada"
             if name:
                 return name
-        return text.strip()
+        words = text.split()
+        while len(words) > 1 and simplify(words[-1]) in self.after:   # "Thrift by Rara kak wkwk"
+            words.pop()
+        return " ".join(words) if len(words) < len(text.split()) else text.strip()
