@@ -290,6 +290,11 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("sarana_saluran", "tiktok shop kak", ("answer", "online", ())),
     ("sarana_saluran", "di warung, kalih gofood", ("answer", "keduanya", ())),
     ("segmen", "maksudnya apa?", ("help", None, ())),
+    # the aim in owners' words; both of two asks back which first
+    ("motivasi", "pengen customer sekali co gk cuma 1 pcs kak", ("answer", "ekspansi", ())),
+    ("motivasi", "followers udh 5rb tp yg co dikit, pengen followers jd pembeli", ("answer", "akuisisi", ())),
+    ("motivasi", "sepi bgt kak", ("answer", "akuisisi", ())),
+    ("motivasi", "dua2nya sih kak, nambah customer baru sm biar RO", ("unclear", None, ("akuisisi", "retensi"))),
     # a sector named only to deny it is no sector ("bukan kuliner" once picked kuliner); "not only" names it
     ("sektor", "bukan kuliner", ("unclear", None, ())),
     ("sektor", "ga jualan makanan", ("unclear", None, ())),

@@ -67,6 +67,7 @@ class Reader:
         # Each reply is read against several lists: one regex search per list instead of a loop over it.
         self._says_meta, self._says_dont_know = any_phrase(self.meta), any_phrase(self.dont_know)
         self._says_accept, self._says_both = any_phrase(self.accept), any_phrase(self.both)
+        self._says_either = any_phrase(list(self.either))
         restart = self.commands["restart"]
         self._restart_phrase = any_phrase([p for p in restart if " " in p])
         self._restart_starts = tuple(f"{lead} {p} ".lstrip() for p in restart if " " not in p for lead in self.leads)
@@ -207,8 +208,8 @@ class Reader:
                 if len(values) != 2:
                     return Understood("unclear")
                 best = next(v for v in values if v != best)
-            elif len(ranked) > 1 and (ranked[1][1] == length or set(words) & self.either):
-                return Understood("unclear", None, (best, ranked[1][0]))   # "A atau B": ask back with both
+            elif len(ranked) > 1 and (ranked[1][1] == length or self._says_either(said)):
+                return Understood("unclear", None, (best, ranked[1][0]))   # "A atau B", "dua2nya": ask back
             return Understood("answer", best)
         if len(words) <= SHORT_REPLY:
             picks = list(dict.fromkeys(values[n - 1] if n > 0 else values[n] for phrase, n in self.ordinals.items()
