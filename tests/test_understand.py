@@ -262,6 +262,7 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     # asked back "agak beda or sangat beda?", a word only one of them holds picks it
     ("kuis_kebutuhan", "agak", ("answer", "agak-beda", ())),
     ("kuis_kebutuhan", "yg sangat", ("answer", "sangat-beda", ())),
+    ("segmen", "beberapa", ("unclear", None, ("tersegmentasi", "terdiversifikasi"))),   # a word of two labels
     # one option turned down, another named: the other ("teu online" once made it "Dua-duanya")
     ("sarana_saluran", "teu online, pada dateng langsung ka tempat", ("answer", "offline", ())),
     ("sarana_saluran", "lewat WA, ga ada toko", ("answer", "online", ())),

@@ -76,7 +76,7 @@ class Reader:
             lambda o: tuple(self.phrases([o.label, o.value.replace("-", " "), *o.aliases])))
         self._padded_names = lru_cache(maxsize=256)(   # in order: (" name ", value, length), names over a letter
             lambda options: tuple((f" {n} ", o.value, len(n)) for o in options for n in self._names(o) if len(n) > 1))
-        self._own_words = lru_cache(maxsize=256)(self._words_of_one_option)
+        self._label_words = lru_cache(maxsize=256)(self._words_of_labels)
 
     @staticmethod
     def nothing(step_id: str) -> Any:
@@ -218,10 +218,12 @@ class Reader:
                 return Understood("unclear", None, tuple(picks))
             if len(picks) == 1 and not self._counts(words):
                 return Understood("answer", picks[0])
-        # "agak" after "agak beda or sangat beda?": a word of one option's label alone picks it
+        # "agak" after "agak beda or sangat beda?": a word of one option's label alone picks it; a word of
+        # two labels asks back with both ("pribadi": "Bantuan pribadi" or "Bantuan pribadi khusus")
         core = [w for w in words if w not in self.filler]
-        if len(core) == 1 and core[0] in self._own_words(tuple(options)):
-            return Understood("answer", self._own_words(tuple(options))[core[0]])
+        held = self._label_words(tuple(options)).get(core[0], ()) if len(core) == 1 else ()
+        if len(held) in (1, 2):
+            return Understood("answer", held[0]) if len(held) == 1 else Understood("unclear", None, held)
         names = {name: o.value for o in options for name in self._names(o)}
         typo = process.extractOne(said, list(names), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return Understood("answer", names[typo[0]]) if typo else None
@@ -257,13 +259,13 @@ class Reader:
                 return True
         return False
 
-    def _words_of_one_option(self, options: tuple[Option, ...]) -> dict[str, str]:
-        """Word -> the option value, for words (over two letters) in one option's label only."""
-        holders: dict[str, set[str]] = {}
+    def _words_of_labels(self, options: tuple[Option, ...]) -> dict[str, tuple[str, ...]]:
+        """Word (over two letters) -> the values of the options whose label holds it, in order."""
+        holders: dict[str, list[str]] = {}
         for option in options:
             for word in {w for w in self.phrases([option.label])[0].split() if len(w) > 2 and w not in self.unclear}:
-                holders.setdefault(word, set()).add(option.value)
-        return {w: values.pop() for w, values in holders.items() if len(values) == 1}
+                holders.setdefault(word, []).append(option.value)
+        return {w: tuple(values) for w, values in holders.items()}
 
     def _counts(self, words: list[str]) -> bool:
         """A number followed by what it counts ("ada 2 montir"), not by filler or a hedge ("2 kayaknya")."""
