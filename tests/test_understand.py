@@ -269,6 +269,19 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("motivasi", "bukan cari pelanggan baru, pengennya yg udah pernah beli balik lagi", ("answer", "retensi", ())),
     ("motivasi", "ga butuh pelanggan baru", ("unclear", None, ())),   # a wish turned down is no answer
     ("motivasi", "belum ada pelanggan baru", ("answer", "akuisisi", ())),   # a problem names the aim
+    ("segmen", "ga semua, cuma ibu2", ("answer", "ceruk", ())),   # not everyone: only one group
+    ("sarana_saluran", "teu online, dateng langsung", ("answer", "offline", ())),   # a comma ends the negation
+    ("sarana_saluran", "online ga, offline iya", ("answer", "keduanya", ())),
+    ("sarana_waktu", "ga sendiri, ada karyawan", ("answer", "cukup", ())),
+    ("sarana_jumlah", "kurang tau, sedikit kyknya", ("answer", "sedikit", ())),
+    ("sektor", "bukan kuliner, fashion", ("answer", "fashion", ())),
+    ("produk", "jual kue, tapi bukan kue basah", ("answer", "kuliner", ())),   # kue stands once un-negated
+    ("motivasi", "pelanggan ga mau balik lagi", ("answer", "retensi", ())),   # the customers', no wish refused
+    ("motivasi", "ga butuh pelanggan baru, tapi yg lama ga mau balik lagi", ("answer", "retensi", ())),
+    # a question about an option is no correction to it
+    ("sarana_saluran", "maksudnya online gimana?", ("help", None, ())),
+    ("kuis_jumlah", "salah kak", ("back", None, ())),
+    ("kuis_jumlah", "salah pilih", ("back", None, ())),
     # the answer itself is the negation ("ndak, siapa aja" was read as "yes, a special group")
     ("kuis_khusus", "ndak, siapa aja", ("answer", "tidak", ())),
     ("kuis_khusus", "mboten, umum", ("answer", "tidak", ())),
@@ -300,7 +313,7 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("sektor", "bukan kuliner", ("unclear", None, ())),
     ("sektor", "ga jualan makanan", ("unclear", None, ())),
     ("produk", "bukan makanan, sy jual baju", ("answer", "fashion", ())),
-    ("produk", "bukan cuma kue, ada minuman jg", ("answer", "kuliner", ())),
+    ("produk", "bukan cuma kue", ("answer", "kuliner", ())),
 ])
 def test_negations_and_counts_are_never_read_as_the_option_they_name(coach, step, typed, read):
     got = coach.understand(step, typed)

@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping
 
 from .phrases import any_phrase
 
-Denied = Callable[[list[str], str], bool]   # the reader's: is this phrase negated in these words?
+Denied = Callable[[str, str], bool]   # the reader's: is this phrase negated wherever it stands in the text?
 
 
 class Business:
@@ -26,14 +26,15 @@ class Business:
         self.counted_staff = re.compile(r"\b\d+ (?:orang )?(?:%s)\b" % "|".join(
             sorted(map(re.escape, phrases(words["counted_staff"])), key=len, reverse=True)))
 
-    def sector(self, said: str) -> str:
+    def sector(self, text: str) -> str:
         """The sector most of the words name (a weak word, "warung", only breaks ties); "bukan kuliner" names none."""
         scores: dict[str, tuple[int, int]] = {}
-        words, padded = said.split(), f" {said} "
+        said = " ".join(self.tokens(text))
+        padded = f" {said} "
         for order, (sector, phrases) in enumerate(self.sectors.items()):
             if not self._says_sector[sector](said):
                 continue
-            hits = [p for p in phrases if f" {p} " in padded and not self.denied(words, p)]
+            hits = [p for p in phrases if f" {p} " in padded and not self.denied(text, p)]
             strong = [p for p in hits if p not in self.weak_sector]
             if hits:
                 scores[sector] = (len(strong), -order)

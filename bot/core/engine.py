@@ -109,6 +109,8 @@ class Coach:
         if s.paused:
             return commands.while_paused(self, out, text)
         greets = self.names.greets(text)   # "halo kak", "makasih": at the first question, or back after a week
+        if greets and self._step_takes(s, simple):
+            greets = ""   # "ya, makasih" at a yes/no question answers it
         if greets or simple in self.flow.help_words or simple == "?":
             if not greets and self.step(s).on_help:
                 return self.answer_choice(out, self.step(s).on_help, from_button=True)

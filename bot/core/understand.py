@@ -22,6 +22,7 @@ from .phrases import any_phrase
 
 TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
 SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
+CLAUSE = re.compile(r"[,;.!?\n]+")   # a negation reaches no further than its clause
 REDUPLICATED = re.compile(r"^(\w+?)2(nya)?$")   # "dua2nya", "kue2"
 
 
@@ -62,12 +63,13 @@ class Reader:
         self._says_customers = any_phrase(self.phrases(w.get("customers", ())))
         self.leads = ["", *self.phrases(w["command_leads"])]   # "" : the command leads the reply itself
         self.amounts = Amounts(w, self.tokens)
-        self.business = Business(w, self.tokens, self._denied)   # sector, value tags, traits
+        self.business = Business(w, self.tokens, self.denied)   # sector, value tags, traits
         self.sector, self.value_tags, self.traits = self.business.sector, self.business.value_tags, self.business.traits
         # Each reply is read against several lists: one regex search per list instead of a loop over it.
         self._says_meta, self._says_dont_know = any_phrase(self.meta), any_phrase(self.dont_know)
         self._says_accept, self._says_both = any_phrase(self.accept), any_phrase(self.both)
         self._says_either = any_phrase(list(self.either))
+        self._back_words = {w for phrase in self.commands["back"] for w in phrase.split()}
         restart = self.commands["restart"]
         self._restart_phrase = any_phrase([p for p in restart if " " in p])
         self._restart_starts = tuple(f"{lead} {p} ".lstrip() for p in restart if " " not in p for lead in self.leads)
@@ -125,7 +127,7 @@ class Reader:
         if command:
             return Understood(command)
         asks = text.rstrip().endswith("?") or tokens[0] in self.starts or "gimana" in tokens or "apa" in tokens
-        corrected = self._after(said, self.corrections) if options else said
+        corrected = self._after(said, self.corrections) if options and not asks else said   # "maksudnya X itu apa?" asks
         if corrected != said and (answer := self._answer(step, options, corrected, corrected)) is not None:
             return answer   # "offline, eh online deng", "eh maksudnya online aja": the correction answers
         # at a text step "maksudnya" may lead the answer ("maksudnya mereka suka murah"): only asking is help
@@ -147,12 +149,14 @@ class Reader:
         return Understood("unclear")
 
     def _command(self, core: str, size: int, options: Sequence[Option], said: str, step: Step) -> str | None:
-        if size == 0:   # all filler, yet some filler is a command: "salah", "salah pencet"
-            return "back" if said in self.commands["back"] else None
         if self._option_phrases(options, said):
             return None   # the option wins: "biar pelanggan balik lagi" answers, it does not go back
-        if core in self.commands["back"]:
+        # some filler is a command too: "salah kak", "salah pilih" go back, "salah satu" does not
+        back = " ".join(w for w in said.split() if w not in self.filler or w in self._back_words)
+        if core in self.commands["back"] or back in self.commands["back"]:
             return "back"
+        if size == 0:
+            return None
         # "ulang", "mau ulang aja", "mulai dari nol dong" restart; "kue ulang tahun" does not: a phrase of
         # several words anywhere, a word of its own only first (after a lead: "mau").
         if size <= SHORT_REPLY + 2 and (self._restart_phrase(core) or f"{core} ".startswith(self._restart_starts)):
@@ -163,15 +167,15 @@ class Reader:
 
     def _answer(self, step: Step, options: Sequence[Option], said: str, raw: str) -> Understood | None:
         if step.id == "produk":
-            sector = self.sector(said)
+            sector = self.sector(raw)
             if self._only_unclear(said) or (sector == "lainnya" and self._says_dont_know(said)):
                 return None   # nothing said yet, or "I sell all sorts, can't name it": help, not "lainnya"
             return Understood("answer", sector)
         if step.id == "nilai":
             tags = self.value_tags(said)
             return Understood("answer", tags) if tags else None
-        if step.id == "sektor" and self.sector(said) != "lainnya":   # "warung makan" picks kuliner
-            return Understood("answer", self.sector(said))
+        if step.id == "sektor" and self.sector(raw) != "lainnya":   # "warung makan" picks kuliner
+            return Understood("answer", self.sector(raw))
         if not options:
             return None
         values = [o.value for o in options]
@@ -196,7 +200,7 @@ class Reader:
         if amount is not None:
             return Understood("answer", amount)
         matched = self._option_phrases(options, said)
-        refused = {v for v, length in matched.items() if self._negated(said, v, length, options, step.names_problems)}
+        refused = {v for v, length in matched.items() if self._negated(raw, v, length, options, step.names_problems)}
         if refused and len(refused) < len(matched):   # "teu online, dateng langsung": the one not turned down
             matched, refused = {v: n for v, n in matched.items() if v not in refused}, set()
         if "keduanya" in values and len({v for v in matched if v != "keduanya"}) >= 2:
@@ -237,27 +241,30 @@ class Reader:
                 found[value] = length
         return found
 
-    def _negated(self, said: str, value: str, length: int, options: Sequence[Option], refusing: bool) -> bool:
+    def _negated(self, text: str, value: str, length: int, options: Sequence[Option], refusing: bool) -> bool:
         """The option's longest name found in the reply is negated ("tidak terlalu beda" is a name, "beda" in
-        it is no denial of it)."""
+        it is no denial of it); an option named by the negation itself ("tidak", "bukan") is not."""
         option = next(o for o in options if o.value == value)
-        own = set(self._names(option))   # "ndak, siapa aja": the option of "tidak" and "siapa saja" is not denied
-        words = said.split()
-        return any(self._denied(words, name, refusing, own) for name in self._names(option) if len(name) == length)
+        own = frozenset(self._names(option))
+        return any(self.denied(text, name, refusing, own) for name in self._names(option) if len(name) == length)
 
-    def _denied(self, words: list[str], phrase: str, refusing: bool = False, own: set[str] = set()) -> bool:
-        """The phrase comes at most two words after a negation ("belum online", "bukan kuliner"), but not
-        after "not only" ("bukan cuma kue": kue still counts). `refusing`: only a wish turned down ("ga
-        butuh pelanggan baru"), where an answer may name a problem ("pelanggan jarang balik" is retensi)."""
-        target = phrase.split()
-        for i in range(len(words)):
-            before = words[max(0, i - 2):i]
-            if words[i:i + len(target)] != target or any(w in self.only for w in before):
-                continue
-            if any(w in self.negations and w not in own for w in before) and \
-                    (not refusing or any(w in self.wants for w in before)):
-                return True
-        return False
+    def denied(self, text: str, phrase: str, refusing: bool = False, own: frozenset[str] = frozenset()) -> bool:
+        """Wherever the phrase stands in the text it follows a negation, at most two words before it and in
+        the same clause ("bukan kuliner, fashion": fashion stands), not "not only" ("bukan cuma kue").
+        `refusing`: only a wish turned down ("ga butuh pelanggan baru"), where a problem may name the answer
+        ("pelanggan jarang balik", "pelanggan ga mau balik lagi" are retensi)."""
+        flags = []
+        for words in map(self.tokens, CLAUSE.split(text)):
+            target = phrase.split()
+            for i in (i for i in range(len(words)) if words[i:i + len(target)] == target):
+                before = words[max(0, i - 2):i]
+                negated = any(w in self.negations and w not in own for w in before) and \
+                    not any(w in self.only for w in before)
+                if negated and refusing:   # the owner's own wish: nobody else named before it
+                    negated = any(w in self.wants for w in before) and \
+                        all(w in self.filler or w in self.contrast for w in words[:max(0, i - 2)])
+                flags.append(negated)
+        return bool(flags) and all(flags)
 
     def _words_of_labels(self, options: tuple[Option, ...]) -> dict[str, tuple[str, ...]]:
         """Word (over two letters) -> the values of the options whose label holds it, in order."""
