@@ -108,7 +108,9 @@ def test_restart_needs_confirmation_and_keeps_the_plan(coach):
 
 
 @pytest.mark.parametrize(("typed", "restarted"), [("muhun", True), ("iya ulang aja", True), ("ok", True),
-                                                 ("teu, ulah", False), ("ga jadi deh", False), ("nanti aja", False)])
+                                                 ("teu, ulah", False), ("ga jadi deh", False), ("nanti aja", False),
+                                                 # a no-word anywhere keeps everything
+                                                 ("ya ga jadi deh", False), ("ok jangan", False)])
 def test_a_confirmation_is_answered_in_owners_words(coach, typed, restarted):
     session, _ = drive(coach, TO_TACTICS + [text("1"), text("selesai"), command("ulang")])
     session, outcome = drive(coach, [text(typed)], session)
@@ -392,3 +394,39 @@ def test_a_question_typed_at_the_product_question_is_not_what_they_sell(coach, a
     session, outcome = drive(coach, [To("produk"), text(asked)])
     assert session.step == "produk" and "produk" not in session.answers
     assert outcome.replies[-1].template == "ask/produk.j2"
+
+
+
+def test_a_question_mark_alone_gets_the_steps_help(coach):
+    # "?" once got "Saya belum bisa membaca pesan itu", though the coach tells owners to type it
+    session, outcome = drive(coach, TO_VALUES + [text("?")])
+    assert session.step == "nilai" and outcome.replies[0].template == "help_step.j2"
+
+
+def test_kembali_at_the_aim_question_goes_back_not_taken_for_customers_coming_back(coach):
+    at_aim, _ = drive(coach, [To("motivasi")])
+    session, _ = drive(coach, [text("kembali")], at_aim)
+    assert session.step == at_aim.history[-1] and "motivasi" not in session.answers
+
+
+def test_commands_in_words_after_the_plan(coach):
+    session, outcome = drive(coach, TO_TACTICS + [text("1"), text("selesai"), text("rencana")])
+    assert outcome.replies[0].template == "plan.j2"   # once "belum punya tips yang pas"
+
+
+@pytest.mark.parametrize("name", ["Bingung Kopi", "Kurang Tau Coffee", "Kopi Kenangan Mantan?"])
+def test_a_business_name_holding_dont_know_words_or_a_question_mark_is_taken(coach, name):
+    session, _ = drive(coach, [To("nama"), text(name)])
+    assert session.step == "produk" and session.answers["nama"] == name
+
+
+@pytest.mark.parametrize("sold", ["kue kering sama roti?", "jasa titip barang, bingung masuk mana"])
+def test_what_they_sell_is_taken_with_a_doubt_in_it(coach, sold):
+    session, _ = drive(coach, [To("produk"), text(sold)])
+    assert session.answers["produk"] == sold
+
+
+@pytest.mark.parametrize("typed", ["oke bentar aku baca dulu", "oke saya pilih yang kedua"])
+def test_an_acknowledgement_at_the_tactic_pick_does_not_make_the_plan(coach, typed):
+    session, _ = drive(coach, TO_TACTICS + [text("1"), text(typed)])
+    assert session.step == "taktik"

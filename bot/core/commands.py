@@ -184,16 +184,17 @@ def pressed(coach: Coach, out: Outcome, name: str) -> None:
 
 def confirmed(coach: Coach, out: Outcome, text: str) -> bool:
     """A typed answer to "restart?" or "delete everything?"; False when it is neither yes nor no.
-    The first word of the reply decides: "iya hapus aja", "muhun", "teu, ulah", "ga jadi deh"."""
+    Yes among the first words ("iya hapus aja", "muhun"), unless a no-word stands anywhere ("ya ga jadi
+    deh", "teu, ulah"): nothing is erased on a doubtful reply."""
     s = out.session
     confirming, s.confirm = s.confirm, None
-    words = coach.reader.tokens(text)[:2]
+    words = coach.reader.tokens(text)
     yes, no = _standard(coach, "yes_words"), _standard(coach, "no_words")
-    said = next((w for w in words if w in yes or w in no), None)
-    if said in yes:
+    said = "no" if any(w in no for w in words) else "yes" if any(w in yes for w in words[:2]) else None
+    if said == "yes":
         (restart if confirming == "ulang" else forget)(coach, out)
         return True
-    if said in no:
+    if said == "no":   # "ya ga jadi deh", "ok jangan": any no-word keeps everything
         out.replies.append(Reply("restart_kept.j2" if confirming == "ulang" else "delete_kept.j2", {}))
         coach.ask(out)
         return True

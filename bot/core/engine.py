@@ -95,10 +95,10 @@ class Coach:
 
     def _text(self, out: Outcome, text: str) -> None:
         s = out.session
-        if not text or not _has_words(text):
+        simple = simplify(text)
+        if (not text or not _has_words(text)) and text.strip() != "?":   # "?" asks for the step's help
             out.replies.append(Reply("no_words.j2", {}))
             return self.ask(out)
-        simple = simplify(text)
         if s.confirm in ("ulang", "hapus") and commands.confirmed(self, out, text):
             return None
         # a command of several words is meant whole ("hapus semua data" is no "semua" at the segment
@@ -126,7 +126,7 @@ class Coach:
         if step.kind == "multi":
             return simple in flow.done_words or simple in flow.all_words
         if step.kind == "done":
-            return simple in flow.again_words or simple in flow.remind_words or simple in flow.done_words
+            return simple in flow.again_words or simple in flow.remind_words
         if step.kind == "choice":
             return self.understand(s.step, simple, self.options(s)).intent == "answer"
         return False
@@ -136,12 +136,13 @@ class Coach:
     def _answer_text(self, out: Outcome, text: str) -> None:
         s, step = out.session, self.step(out.session)
         read = self.understand(s.step, text)
-        if read.intent in ("skip", "back", "help"):   # "skip dulu kak", "salah", "hmm, kurang tau"
+        if read.intent in ("skip", "back") or (read.intent == "help" and not step.reads_name and
+                                               self.reader.only_dont_know(text)):   # "skip dulu", "salah", "kurang tau"
             return self.not_an_answer(out, text, read)
         if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True,
                                                                min_score=questions.CONFIDENT_LOOKUP):
             return self.ask(out)
-        if text.rstrip().endswith("?"):   # no name, product or value: a question about the question
+        if self.reader.asks(text):   # "maksude piye mas?": no name, product or value but a question
             out.replies.append(screens.help_reply(self, s))
             return self.ask(out)
         if step.reads_name and not (text := self.names.name(text)):   # "belum ada namanya": the step's help

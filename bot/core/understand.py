@@ -18,11 +18,11 @@ from ..text import normalise
 from .amounts import Amounts
 from .flow import Option, Step
 from .business import Business
+from .negation import Negation
 from .phrases import any_phrase
 
 TYPO_CUTOFF = 85          # rapidfuzz ratio for a whole reply that is a misspelt option name
 SHORT_REPLY = 4           # words: an ordinal or a command counts only in a reply this short
-CLAUSE = re.compile(r"[,;.!?\n]+")   # a negation reaches no further than its clause
 REDUPLICATED = re.compile(r"^(\w+?)2(nya)?$")   # "dua2nya", "kue2"
 
 
@@ -55,9 +55,9 @@ class Reader:
         self.unclear = set(self.phrases(w["unclear"]))
         self.accept, self.both = self.phrases(w["accept"]), self.phrases(w["both"])
         self.ordinals = {phrase: int(n) for n, items in w["ordinals"].items() for phrase in self.phrases(items)}
-        self.negations, self.contrast = set(self.phrases(w["negations"])), set(self.phrases(w["contrast"]))
-        self.either, self.only = set(self.phrases(w["either"])), set(self.phrases(w["only"]))
-        self.wants, self.hesitations = set(self.phrases(w["wants"])), set(self.phrases(w["hesitations"]))
+        self.contrast, self.either = set(self.phrases(w["contrast"])), set(self.phrases(w["either"]))
+        self.hesitations = set(self.phrases(w["hesitations"]))
+        self.denied = Negation(w, self.tokens, self.filler | self.contrast).denied
         self.vague, self.corrections = set(self.phrases(w["vague"])), set(self.phrases(w["corrections"]))
         self.hedges = set(self.phrases(w["hedges"]))
         self._says_customers = any_phrase(self.phrases(w.get("customers", ())))
@@ -248,24 +248,6 @@ class Reader:
         own = frozenset(self._names(option))
         return any(self.denied(text, name, refusing, own) for name in self._names(option) if len(name) == length)
 
-    def denied(self, text: str, phrase: str, refusing: bool = False, own: frozenset[str] = frozenset()) -> bool:
-        """Wherever the phrase stands in the text it follows a negation, at most two words before it and in
-        the same clause ("bukan kuliner, fashion": fashion stands), not "not only" ("bukan cuma kue").
-        `refusing`: only a wish turned down ("ga butuh pelanggan baru"), where a problem may name the answer
-        ("pelanggan jarang balik", "pelanggan ga mau balik lagi" are retensi)."""
-        flags = []
-        for words in map(self.tokens, CLAUSE.split(text)):
-            target = phrase.split()
-            for i in (i for i in range(len(words)) if words[i:i + len(target)] == target):
-                before = words[max(0, i - 2):i]
-                negated = any(w in self.negations and w not in own for w in before) and \
-                    not any(w in self.only for w in before)
-                if negated and refusing:   # the owner's own wish: nobody else named before it
-                    negated = any(w in self.wants for w in before) and \
-                        all(w in self.filler or w in self.contrast for w in words[:max(0, i - 2)])
-                flags.append(negated)
-        return bool(flags) and all(flags)
-
     def _words_of_labels(self, options: tuple[Option, ...]) -> dict[str, tuple[str, ...]]:
         """Word (over two letters) -> the values of the options whose label holds it, in order."""
         holders: dict[str, list[str]] = {}
@@ -291,6 +273,13 @@ class Reader:
     def names_customers(self, text: str) -> bool:
         """The reply names people or where they come from ("ibu2 arisan komplek")."""
         return bool(self._says_customers(" ".join(self.tokens(text))))
+
+    def only_dont_know(self, text: str) -> bool:
+        return self._only_dont_know(" ".join(self.tokens(text)))
+
+    def asks(self, text: str) -> bool:
+        """A question mark and a question word: "lha nek wong kantor piye?", not "nasi goreng?"."""
+        return text.rstrip().endswith("?") and any(w in self.starts for w in self.tokens(text))
 
     def _only_dont_know(self, said: str) -> bool:
         found = self._says_dont_know(said)
