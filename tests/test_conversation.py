@@ -353,7 +353,7 @@ def test_done_at_the_tactic_pick_in_owners_words_makes_the_plan(coach, done):
     assert session.step == "selesai" and len(session.plan) == 1
 
 
-@pytest.mark.parametrize("everything", ["ambil semua deh", "semua kak"])
+@pytest.mark.parametrize("everything", ["ambil semua deh", "semua kak", "gas semua", "oke ambil semua"])
 def test_all_tactics_in_owners_words(coach, everything):
     session, _ = drive(coach, TO_TACTICS + [text(everything)])
     assert session.answers["pilihan"] == [r.entry.id for r in coach.tactics(session)]
@@ -430,3 +430,16 @@ def test_what_they_sell_is_taken_with_a_doubt_in_it(coach, sold):
 def test_an_acknowledgement_at_the_tactic_pick_does_not_make_the_plan(coach, typed):
     session, _ = drive(coach, TO_TACTICS + [text("1"), text(typed)])
     assert session.step == "taktik"
+
+
+def test_a_question_at_the_tactic_pick_picks_nothing(coach):
+    # "piye carane nggawe grup wa?" once ticked the card whose title holds "bikin"
+    session, _ = drive(coach, TO_TACTICS)
+    word = next(w for w in coach.tactics(session)[2].entry.title.split(":")[0].lower().split() if len(w) > 3)
+    session, outcome = drive(coach, TO_TACTICS + [text(f"gimana caranya {word} yang bagus?")])
+    assert not session.answers.get("pilihan")
+
+
+def test_a_typed_pick_answers_with_the_picks_so_far_not_the_whole_list(coach):
+    session, outcome = drive(coach, TO_TACTICS + [text("1 sama 3")])
+    assert [r.template for r in outcome.replies] == ["ask/taktik_singkat.j2"] and outcome.replies[0].buttons

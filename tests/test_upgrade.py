@@ -32,7 +32,8 @@ def test_console_walk_is_byte_identical(coach, tmp_path):
     kurang pas", are numbered after the question's choices; and when the segment question began to name
     the business instead of repeating what it sells (owners' sentences read badly there); and when "?" began
     to work as help (it had been answered "Saya belum bisa membaca pesan itu"): at the segment question it
-    starts the quiz as "gatau" does, so the script's "gatau" after it went."""
+    starts the quiz as "gatau" does, so the script's "gatau" after it went; and when a tactic ticked by a typed
+    number began to answer with the picks so far, not the whole list again, in every channel."""
     output = io.StringIO()
     script = (DATA / "console_walk.txt").read_text(encoding="utf-8")
     console.run(CoachService(coach, Storage(tmp_path / "walk.db")), input=io.StringIO(script), output=output)

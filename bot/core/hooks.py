@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 DESCRIPTION_CHARS = 200   # who buys, told in a line or two; a longer text is something else
+TITLE_WORD_CARDS = 2      # a word in more titles than this is no tactic's name ("pelanggan", "cara")
 
 
 @dataclass(frozen=True)
@@ -132,25 +133,45 @@ def _pick_words(coach: Coach) -> tuple[Callable, frozenset[str]]:
 
 
 def _match_tactics(coach: Coach, raw: str, cards: list[Recommendation]) -> tuple[list[str], bool]:
-    """The tactics typed, by name ("referral sm google maps") or number ("1 dan 3", "pertama sama
-    ketiga") or all of them ("ambil semua"), and whether the owner is done ("udah kak", "oke buat rencana")."""
+    """The tactics typed, by name ("referral sm google maps", "yang diskon") or number ("1 dan 3",
+    "pertama sama ketiga") or all of them ("oke ambil semua"); else whether the owner is done ("udah
+    kak", "buat rencana"). A question picks nothing: it is asked ("piye carane nggawe grup wa?")."""
     reader = coach.reader
     words = reader.tokens(raw)
-    said = " ".join(w for w in words if w not in reader.filler)
+    if reader.asks(raw) or words[:1] and words[0] in reader.starts:
+        return [], False
+    said = " ".join(w for w in words if w not in reader.filler and w not in reader.unclear)   # "gas semua"
     says_done, all_words = _pick_words(coach)
-    done = bool(says_done(" ".join(words)))   # filler kept: "itu aja"
     if said in all_words:
-        return [r.entry.id for r in cards], done
-    shown = {r.entry.id for r in cards}
-    picks = [tactic for tactic in questions.named_tactics(coach, said) if tactic in shown]
-    numbers = [int(n) for n in re.findall(r"\d+", said)] or [n for w in said.split() if (n := reader.ordinals.get(w, 0)) > 0]
+        return [r.entry.id for r in cards], False
+    named = _shown_title_words(coach, tuple(r.entry.id for r in cards))
+    picks = list(dict.fromkeys(named[w] for w in said.split() if w in named))
+    numbers = [int(n) for n in re.findall(r"\d+", said)] or \
+        [n for w in said.split() if (n := reader.ordinals.get(w, 0)) > 0]
     if not picks:
         picks = [cards[n - 1].entry.id for n in numbers if 1 <= n <= len(cards)]
+    done = not picks and bool(says_done(" ".join(words)))   # filler kept: "itu aja"; a pick is no "done"
     if not picks and not numbers and not done:   # a title misspelt
         titles = {r.entry.id: simplify(short_title(r.entry.title)) for r in cards}
         match = process.extractOne(simplify(raw), titles, scorer=fuzz.partial_ratio, score_cutoff=90)
         picks = [match[2]] if match else []
     return picks, done
+
+
+@lru_cache(maxsize=256)
+def _shown_title_words(coach: Coach, shown: tuple[str, ...]) -> dict[str, str]:
+    """Words (over three letters) of one shown card's whole title only, that name few cards at all (at
+    most TITLE_WORD_CARDS titles of the knowledge): "diskon" in "Manfaat ekstra: diskon, bonus", not "pelanggan"."""
+    titled: dict[str, set[str]] = {}
+    for entry in coach.kb.entries:
+        for word in set(coach.reader.tokens(entry.title)):
+            titled.setdefault(word, set()).add(entry.id)
+    holders: dict[str, list[str]] = {}
+    for tactic in shown:
+        for word in set(coach.reader.tokens(coach.kb.by_id[tactic].title)):
+            if len(word) > 3 and len(titled[word]) <= TITLE_WORD_CARDS:
+                holders.setdefault(word, []).append(tactic)
+    return {word: ids[0] for word, ids in holders.items() if len(ids) == 1}
 
 
 def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> None:
@@ -172,9 +193,7 @@ def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> N
             if questions.answer_typed(coach, out, raw, asks=read.intent == "question"):
                 return coach.ask(out)
             out.replies.append(Reply("not_understood.j2", {"text": raw[:200]}))
-            ask = screens.ask_reply(coach, s)   # the short version: the screen with its tips is just above
-            out.replies.append(replace(ask, template=ask.brief or ask.template, brief=None))
-            return None
+            return _short_screen(coach, out)
     for pick in picks:
         if pick in chosen and from_button:
             chosen.remove(pick)
@@ -185,7 +204,15 @@ def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> N
             out.replies.append(Reply("pick_one.j2", {}))
             return coach.ask(out)
         return plan.finish(coach, out)
-    coach.ask(out, replace=from_button)
+    if from_button:
+        return coach.ask(out, replace=True)
+    _short_screen(coach, out)
+
+
+def _short_screen(coach: Coach, out: Outcome) -> None:
+    """After typed words, the picks so far and the buttons: the screen with the tips is just above."""
+    ask = screens.ask_reply(coach, out.session)
+    out.replies.append(replace(ask, template=ask.brief or ask.template, brief=None))
 
 
 HOOKS: dict[str, StepHooks] = {
