@@ -6,7 +6,7 @@ import math
 import re
 from collections import defaultdict
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -44,7 +44,6 @@ UNSURE_COVERAGE, UNSURE_SHARE = 0.3, 0.5
 # milih saya?") says what the owner wants; the backstory weighs this much. "Mau naik kelas, target yg
 # suka pamer" is one thought.
 BACKSTORY_WEIGHT, ONE_THOUGHT = 0.5, 10
-TRADE_WEIGHT = 0.3          # the owner's own kind of business, named in passing ("biar salon saya rame?")
 THIN_QUESTION = 2           # an asking clause naming fewer known words than this leans on the one before
 # The title says what a card is about ("Tangani komplain ..."): a question word there counts this much
 # more than BM25 gives, whose saturation ties a card listing the word among thirty keywords with it.
@@ -84,10 +83,9 @@ class Lookup:
 
     def __init__(self, entries: Sequence[Entry], lexicon: Lexicon, off_topics: OffTopics = OffTopics(),
                  same: dict[str, str] | None = None, min_score: float = MIN_SCORE,
-                 min_coverage: float = MIN_COVERAGE, trades: Iterable[str] = ()):
-        """`same`: one written word -> its standard form (the answer reader's table), applied before the
-        lexicon. `trades` ("bengkel", "salon"): an owner naming their own kind of business says nothing
-        about which tactic, so such a word unknown to the cards does not make the question look unknown."""
+                 min_coverage: float = MIN_COVERAGE):
+        """`same`: one written word -> its standard form (chat spelling, Javanese, Sundanese, Betawi),
+        the table the answer reader uses too, applied before the lexicon."""
         self.entries = tuple(entries)
         self.min_score = min_score
         self.min_coverage = min_coverage
@@ -100,7 +98,6 @@ class Lookup:
         self._asking = lexicon.question_words
         self._tails = lexicon.question_tails
         self._business = frozenset(t for w in lexicon.business_words for t in self.normaliser.terms(w))
-        self._trades = frozenset(t for w in trades for t in self.normaliser.terms(w))
         self._topics = [(topic, f" {' '.join(terms)} ", " ".join(terms)) for topic in off_topics.topics
                         for terms in map(self.normaliser.terms, topic.phrases) if terms]
         self._customer_words = [f" {' '.join(self.normaliser.terms(w))} " for w in off_topics.about_customers]
@@ -219,14 +216,12 @@ class Lookup:
                 tried.update(stems)
             for term in _with_bigrams(stems):
                 weighted[term] = max(weighted.get(term, 0.0), weight)
-        for term in self._trades.intersection(weighted):   # "salon" in "biar salon saya rame?" is no topic
-            weighted[term] *= TRADE_WEIGHT
         unigrams = [t for t in weighted if " " not in t]
         idf = [self._idf_unigram.get(t, self._max_idf) if t in self._strong
                else self._max_idf * (UNKNOWN_ROOT if t in self.normaliser.roots else UNKNOWN_OTHER)
                for t in unigrams]
         known = sum(w * weighted[t] for t, w in zip(unigrams, idf) if t in self._strong)
-        total = sum(w * weighted[t] for t, w in zip(unigrams, idf) if t in self._strong or t not in self._trades)
+        total = sum(w * weighted[t] for t, w in zip(unigrams, idf))
         return weighted, (known / total if total else 0.0), frozenset(tried)
 
     def off_topic(self, weighted: dict[str, float]) -> OffTopic | None:

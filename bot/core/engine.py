@@ -27,8 +27,7 @@ class Coach:
         self.flow = flow or Flow.load()
         self.reader = Reader(self.flow.understand_words)
         self.names = NameReader.of(self.reader)
-        trades = {word for phrases in self.reader.business.sectors.values() for p in phrases for word in p.split()}
-        self.lookup = lookup or Lookup(kb.entries, kb.lexicon, kb.off_topics, self.reader.same, trades=trades)
+        self.lookup = lookup or Lookup(kb.entries, kb.lexicon, kb.off_topics, self.reader.same)
         self.hooks = hooks.HOOKS   # the steps with logic, by step id
         adviser = Adviser(kb, self.flow, self.reader)
         self.profile, self.relationships, self.tactics = adviser.profile, adviser.relationships, adviser.tactics
