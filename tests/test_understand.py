@@ -252,6 +252,9 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("sarana_nilai", "50-100rb", ("answer", "kecil", ())),           # a range: its low end
     ("sarana_nilai", "pesenan kantor sekali pesen 50 kotak, sejuta an", ("answer", "besar", ())),   # money in words
     ("sarana_nilai", "rongatus ewu", ("answer", "besar", ())),       # Javanese, written as one word
+    # prices on both sides of the split: the owner says which is usual (the first one once decided)
+    ("sarana_nilai", "sekotak 25rb, jd 1jt an lah", ("unclear", None, ("kecil", "besar"))),
+    ("sarana_nilai", "beda2 ji, stiker 20rb, undangan bisa 3jt", ("unclear", None, ("kecil", "besar"))),
     ("sarana_jumlah", "30 orang, rata2 beli 25rb", ("answer", "sedikit", ())),   # a count: no money
     ("kuis_kebutuhan", "ga tau ya", ("help", None, ())),             # "don't know", not "not the same"
     ("kuis_kebutuhan", "semua pengen murah, ga ada yg beda", ("answer", "mirip", ())),

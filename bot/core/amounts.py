@@ -49,6 +49,16 @@ class Amounts:
             value *= per[0] if per else 1
         return rule["above"] if value >= rule["split"] else rule["below"]
 
+    def torn(self, step_id: str, text: str) -> tuple[str, str] | None:
+        """Both options, when prices on both sides of the split are named ("sekotak 25rb, jd 1jt an",
+        "stiker 20rb, undangan bisa 3jt"): the owner says which is usual. A range is read at its low end."""
+        rule = self.words["numbers"].get(step_id)
+        if not rule or rule["unit"] != "rupiah" or RANGE.search(text.lower()):
+            return None
+        sides = {_value(m.group(1)) * self.words["multipliers"].get(m.group(3), 1) >= rule["split"]
+                 for m in NUMBER.finditer(text.lower()) if m.group(3)}
+        return (rule["below"], rule["above"]) if len(sides) == 2 else None
+
     def _money(self, text: str, said: list[str]) -> bool:
         """The reply names an amount of money ("50rb", "seratus ribu")."""
         return any(m.group(3) for m in NUMBER.finditer(text.lower())) or \

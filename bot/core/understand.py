@@ -196,6 +196,8 @@ class Reader:
             return Understood("answer", "saran")
         if "keduanya" in values and self._says_both(said):
             return Understood("answer", "keduanya")
+        if torn := self.amounts.torn(step.id, raw):
+            return Understood("unclear", None, torn)
         amount = self.amounts.option(step.id, raw)
         if amount is not None:
             return Understood("answer", amount)
