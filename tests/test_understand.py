@@ -192,6 +192,10 @@ def test_what_customers_value_is_stored_as_tags_and_echoed(coach):
     ("Laundry Kilat", "Laundry Kilat"),
     ("Thrift by Rara kak wkwk", "Thrift by Rara"),       # a bare name loses its courtesies and laughter too
     ("Hijab Nadia.id wkwk", "Hijab Nadia.id"),
+    ("Katering Bu Yuli, eh salah, Dapur Bu Yuli", "Dapur Bu Yuli"),   # corrected: the name after it
+    ("Warung Eh Jeh", "Warung Eh Jeh"),
+    ("Mas Bro", "Mas Bro"),
+    ("nami usaha abdi teh Anyaman Ceu Iis", "Anyaman Ceu Iis"),   # Sundanese
 ])
 def test_the_business_name_is_read_out_of_a_sentence(coach, typed, name):
     from tests.flow_walk import walk

@@ -27,6 +27,7 @@ class NameReader:
     after: frozenset[str]        # after a name, no part of it: "kak", "ya", "deh"
     bare_after: frozenset[str]   # after a name typed alone, fewer: "Mas Bro" is a name
     filler: frozenset[str]
+    corrections: frozenset[str]   # "eh", "maksudnya": the name typed after one is the one meant
     standard: Callable[[str], str]
 
     @classmethod
@@ -41,7 +42,7 @@ class NameReader:
                    group("salams"), group("thanks"), group("none"), group("courtesies"),
                    frozenset(simplify(str(w)) for w in reader.words.get("name", {}).get("after", ())),
                    frozenset(simplify(str(w)) for w in reader.words.get("name", {}).get("bare_after", ())),
-                   frozenset(reader.filler), standard)
+                   frozenset(reader.filler), frozenset(reader.corrections), standard)
 
     def greets(self, text: str) -> str:
         """"salam", "thanks" or "hello" for only a greeting or thanks ("halo kak", "assalamualaikum", "P",
@@ -62,6 +63,13 @@ class NameReader:
         ..."): "Warung Nama Baik" is a name."""
         typed = text.replace(":", ": ").split()
         said = [self.standard(word) for word in typed]
+        cut = max((i for i, word in enumerate(said) if word in self.corrections   # after a comma: "Warung Eh Jeh"
+                   and (i == 0 or typed[i - 1].endswith(","))), default=-1)
+        rest = typed[cut + 1:]
+        while rest and self.standard(rest[0]) in self.filler:   # "Katering Bu Yuli, eh salah, Dapur Bu Yuli"
+            rest.pop(0)
+        if cut >= 0 and rest:
+            return self.name(" ".join(rest))
         for i, word in enumerate(said):
             if word not in self.leads:
                 continue
