@@ -443,3 +443,13 @@ def test_a_question_at_the_tactic_pick_picks_nothing(coach):
 def test_a_typed_pick_answers_with_the_picks_so_far_not_the_whole_list(coach):
     session, outcome = drive(coach, TO_TACTICS + [text("1 sama 3")])
     assert [r.template for r in outcome.replies] == ["ask/taktik_singkat.j2"] and outcome.replies[0].buttons
+
+
+def test_few_customers_anyone_wanting_the_same_is_the_mass_market_not_a_niche(coach):
+    # a village egg farmer: few buyers, anyone, wanting fresh eggs; once "Kelompok khusus (ceruk)"
+    session, _ = drive(coach, TO_SEGMENT + [text("gatau"), text("sedikit"), text("sama semua"),
+                                            text("siapa saja"), text("tidak")])
+    assert session.answers["segmen"] == "massal"
+    session, _ = drive(coach, TO_SEGMENT + [text("gatau"), text("sedikit"), text("sama semua"),
+                                            text("kelompok khusus"), text("tidak")])
+    assert session.answers["segmen"] == "ceruk"

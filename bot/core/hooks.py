@@ -65,6 +65,8 @@ def segment_from_quiz(a: dict) -> str:
         return "tersegmentasi"
     if a.get("kuis_khusus") == "ya":   # similar needs, but a group of its own: a niche, not the mass market
         return "ceruk"
+    if a.get("kuis_khusus") == "tidak":   # anyone buys, wanting the same: the mass market, however small
+        return "massal"
     return "massal" if a.get("kuis_jumlah") == "banyak" else "ceruk"
 
 
