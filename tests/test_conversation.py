@@ -107,15 +107,18 @@ def test_restart_needs_confirmation_and_keeps_the_plan(coach):
     assert session.step == "nama" and session.answers == {} and session.plan
 
 
-@pytest.mark.parametrize(("typed", "restarted"), [("muhun", True), ("iya ulang aja", True), ("ok", True),
-                                                 ("teu, ulah", False), ("ga jadi deh", False), ("nanti aja", False),
-                                                 # a no-word anywhere keeps everything
-                                                 ("ya ga jadi deh", False), ("ok jangan", False)])
-def test_a_confirmation_is_answered_in_owners_words(coach, typed, restarted):
+@pytest.mark.parametrize(("typed", "then"), [("muhun", "restarted"), ("iya ulang aja", "restarted"), ("ok", "restarted"),
+                                            ("teu, ulah", "kept"), ("ga jadi deh", "kept"), ("nanti aja", "kept"),
+                                            # yes and no in one reply: asked again, nothing restarted
+                                            ("ya ga jadi deh", "asked"), ("ok jangan", "asked"),
+                                            ("iya gapapa", "asked")])
+def test_a_confirmation_is_answered_in_owners_words(coach, typed, then):
     session, _ = drive(coach, TO_TACTICS + [text("1"), text("selesai"), command("ulang")])
     session, outcome = drive(coach, [text(typed)], session)
-    assert (session.step == "nama") == restarted and session.confirm is None
-    assert outcome.replies[0].template == ("restarted.j2" if restarted else "restart_kept.j2")
+    assert (session.step == "nama") == (then == "restarted") and bool(session.plan)
+    assert outcome.replies[0].template == {"restarted": "restarted.j2", "kept": "restart_kept.j2",
+                                           "asked": "restart_confirm.j2"}[then]
+    assert (session.confirm == "ulang") == (then == "asked")
 
 
 def test_pause_and_resume_where_left(coach):
@@ -453,3 +456,38 @@ def test_few_customers_anyone_wanting_the_same_is_the_mass_market_not_a_niche(co
     session, _ = drive(coach, TO_SEGMENT + [text("gatau"), text("sedikit"), text("sama semua"),
                                             text("kelompok khusus"), text("tidak")])
     assert session.answers["segmen"] == "ceruk"
+
+
+@pytest.mark.parametrize(("typed", "picked", "planned"), [
+    ("kalau gitu 1 sama 3 aja", [0, 2], False),   # "kalau" leads no question here
+    ("1 dan 3, buat rencana", [0, 2], True),      # picks and the plan named: made
+    ("1 dan 3 udah", [0, 2], False),              # "udah" after a pick is no plan yet
+    ("ga jadi", [], False),                       # common words in a title name no card
+])
+def test_typed_picks_and_the_plan_at_the_tactic_pick(coach, typed, picked, planned):
+    session, _ = drive(coach, TO_TACTICS)
+    shown = [r.entry.id for r in coach.tactics(session)]
+    session, _ = drive(coach, [text(typed)], session)
+    assert (session.step == "selesai") == planned
+    if not planned:
+        assert session.answers.get("pilihan", []) == [shown[i] for i in picked]
+
+
+def test_an_acknowledgement_with_something_ticked_makes_the_plan(coach):
+    session, _ = drive(coach, TO_TACTICS + [text("1"), text("oke lanjut kak")])
+    assert session.step == "selesai" and len(session.plan) == 1
+
+
+@pytest.mark.parametrize(("typed", "helped"), [("nggak tau juga sih", True), ("ga tau kak, belum pernah mikir", True),
+                                               ("maksudnya gimana kak", True),
+                                               ("ga yakin sih, kebanyakan ibu2 arisan suka yg murah", False)])
+def test_dont_know_at_the_values_question_gets_help_unless_more_is_said(coach, typed, helped):
+    session, outcome = drive(coach, TO_VALUES + [text(typed)])
+    assert (session.step == "nilai") == helped and (outcome.replies[0].template == "help_step.j2") == helped
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("gatau kak", None), ("hmm ga tau", None), ("Toko Ani ya kak", "Toko Ani"),
+                                               ("Warung Bu Sri dong", "Warung Bu Sri")])
+def test_the_name_question_takes_dont_know_as_help_and_drops_chat_words(coach, typed, stored):
+    session, outcome = drive(coach, [To("nama"), text(typed)])
+    assert session.answers.get("nama") == stored

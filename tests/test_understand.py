@@ -254,6 +254,9 @@ NOT_SAME = ("unclear", None, ("agak-beda", "sangat-beda"))   # not the same, but
     ("sarana_nilai", "Rp250.000", ("answer", "besar", ())),          # "Rp" glued to the number
     ("sarana_nilai", "1.500.000", ("answer", "besar", ())),          # thousands
     ("sarana_nilai", "50-100rb", ("answer", "kecil", ())),           # a range: its low end
+    ("sarana_nilai", "50rb - 150rb", ("answer", "kecil", ())),       # units on both ends
+    ("sarana_saluran", "ga online, offline", ("answer", "offline", ())),
+    ("motivasi", "kita ga butuh pelanggan baru", ("unclear", None, ())),   # the owner's wish, with "kita"
     ("sarana_nilai", "pesenan kantor sekali pesen 50 kotak, sejuta an", ("answer", "besar", ())),   # money in words
     ("sarana_nilai", "rongatus ewu", ("answer", "besar", ())),       # Javanese, written as one word
     # prices on both sides of the split: the owner says which is usual (the first one once decided)

@@ -9,7 +9,8 @@ START = r"(?:(?<=rp)|(?<![a-z]))"
 DIGITS = r"(\d+(?:[.,]\d{3})*(?:[.,]\d+)?)"
 UNIT = r"(rb|ribu|rebu|k|jt|juta|jeti)"
 NUMBER = re.compile(START + DIGITS + r"\s*-?\s*(an)?\s*" + UNIT + r"?(?:an)?\b")
-RANGE = re.compile(START + DIGITS + r"\s*(?:-|sampai|sampe|s/d|hingga|atau)\s*\d[\d.,]*\s*" + UNIT + r"\b")
+RANGE = re.compile(START + DIGITS + r"\s*" + UNIT + r"?\s*(?:-|sampai|sampe|s/d|hingga|atau)\s*\d[\d.,]*\s*"
+                   + UNIT + r"\b")   # "50-100rb" (the end's unit), "50rb - 1jt" (its own)
 
 
 def _value(digits: str) -> float:
@@ -70,7 +71,7 @@ class Amounts:
         the first without one ("30 orang, rata2 beli 25rb")."""
         multipliers, lowered = self.words["multipliers"], text.lower()
         if money and (span := RANGE.search(lowered)):
-            return _value(span.group(1)) * multipliers.get(span.group(2), 1)
+            return _value(span.group(1)) * multipliers.get(span.group(2) or span.group(3), 1)
         numbers = list(NUMBER.finditer(lowered))
         found = next((m for m in numbers if bool(m.group(3)) == money), None)
         if found:

@@ -184,17 +184,22 @@ def pressed(coach: Coach, out: Outcome, name: str) -> None:
 
 def confirmed(coach: Coach, out: Outcome, text: str) -> bool:
     """A typed answer to "restart?" or "delete everything?"; False when it is neither yes nor no.
-    Yes among the first words ("iya hapus aja", "muhun"), unless a no-word stands anywhere ("ya ga jadi
-    deh", "teu, ulah"): nothing is erased on a doubtful reply."""
+    Yes among the first words ("iya hapus aja", "muhun"), no anywhere ("teu, ulah"); both ("ya ga jadi
+    deh", "iya gapapa") ask again: nothing is erased on a doubtful reply."""
     s = out.session
     confirming, s.confirm = s.confirm, None
     words = coach.reader.tokens(text)
     yes, no = _standard(coach, "yes_words"), _standard(coach, "no_words")
-    said = "no" if any(w in no for w in words) else "yes" if any(w in yes for w in words[:2]) else None
-    if said == "yes":
+    said = {"yes"} if any(w in yes for w in words[:2]) else set()
+    said |= {"no"} if any(w in no for w in words) else set()
+    if said == {"yes", "no"}:   # "iya gapapa", "ya ga jadi deh": asked again, nothing erased on a doubt
+        s.confirm = confirming
+        run(coach, out, confirming if confirming == "ulang" else "hapusdata", "", out.action)
+        return True
+    if said == {"yes"}:
         (restart if confirming == "ulang" else forget)(coach, out)
         return True
-    if said == "no":   # "ya ga jadi deh", "ok jangan": any no-word keeps everything
+    if said == {"no"}:
         out.replies.append(Reply("restart_kept.j2" if confirming == "ulang" else "delete_kept.j2", {}))
         coach.ask(out)
         return True

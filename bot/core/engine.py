@@ -15,6 +15,9 @@ from .model import (Action, Answered, CheckinDue, Command, Outcome, Press, Reply
                     Text, WentBack)
 
 
+TEXT_HELP_WORDS = 3   # "don't know" with this many other words is no product or value: "ga tau, belum pernah mikir"
+
+
 def _has_words(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
@@ -95,7 +98,7 @@ class Coach:
     def _text(self, out: Outcome, text: str) -> None:
         s = out.session
         simple = simplify(text)
-        if (not text or not _has_words(text)) and text.strip() != "?":   # "?" asks for the step's help
+        if (not text or not _has_words(text)) and set(text.strip()) != {"?"}:   # "?", "??" ask for help
             out.replies.append(Reply("no_words.j2", {}))
             return self.ask(out)
         if s.confirm in ("ulang", "hapus") and commands.confirmed(self, out, text):
@@ -110,7 +113,7 @@ class Coach:
         greets = self.names.greets(text)   # "halo kak", "makasih": at the first question, or back after a week
         if greets and self._step_takes(s, simple):
             greets = ""   # "ya, makasih" at a yes/no question answers it
-        if greets or simple in self.flow.help_words or simple == "?":
+        if greets or simple in self.flow.help_words or set(text.strip()) == {"?"}:
             if not greets and self.step(s).on_help:
                 return self.answer_choice(out, self.step(s).on_help, from_button=True)
             out.replies.append(Reply("greeted.j2", {"kind": greets}) if greets else screens.help_reply(self, s))
@@ -135,8 +138,9 @@ class Coach:
     def _answer_text(self, out: Outcome, text: str) -> None:
         s, step = out.session, self.step(out.session)
         read = self.understand(s.step, text)
-        if read.intent in ("skip", "back") or (read.intent == "help" and not step.reads_name and
-                                               self.reader.only_dont_know(text)):   # "skip dulu", "salah", "kurang tau"
+        # "skip dulu", "salah", "ga tau kak, belum pernah mikir"; a name may hold such words ("Bingung Kopi")
+        if read.intent in ("skip", "back") or (read.intent == "help" and self.reader.little_but_dont_know(
+                text, most=0 if step.reads_name else TEXT_HELP_WORDS)):
             return self.not_an_answer(out, text, read)
         if self.looks_like_question(text) and questions.answer(self, out, text, quiet=True,
                                                                min_score=questions.CONFIDENT_LOOKUP):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 DESCRIPTION_CHARS = 200   # who buys, told in a line or two; a longer text is something else
 TITLE_WORD_CARDS = 2      # a word in more titles than this is no tactic's name ("pelanggan", "cara")
+PLAN_WORDS = ("rencana", "selesai")   # done words that still count after a pick
 
 
 @dataclass(frozen=True)
@@ -140,19 +141,19 @@ def _match_tactics(coach: Coach, raw: str, cards: list[Recommendation]) -> tuple
     kak", "buat rencana"). A question picks nothing: it is asked ("piye carane nggawe grup wa?")."""
     reader = coach.reader
     words = reader.tokens(raw)
-    if reader.asks(raw) or words[:1] and words[0] in reader.starts:
+    if reader.asks(raw):
         return [], False
     said = " ".join(w for w in words if w not in reader.filler and w not in reader.unclear)   # "gas semua"
     says_done, all_words = _pick_words(coach)
     if said in all_words:
         return [r.entry.id for r in cards], False
     named = _shown_title_words(coach, tuple(r.entry.id for r in cards))
-    picks = list(dict.fromkeys(named[w] for w in said.split() if w in named))
     numbers = [int(n) for n in re.findall(r"\d+", said)] or \
         [n for w in said.split() if (n := reader.ordinals.get(w, 0)) > 0]
-    if not picks:
-        picks = [cards[n - 1].entry.id for n in numbers if 1 <= n <= len(cards)]
-    done = not picks and bool(says_done(" ".join(words)))   # filler kept: "itu aja"; a pick is no "done"
+    picks = list(dict.fromkeys([named[w] for w in said.split() if w in named] +
+                               [cards[n - 1].entry.id for n in numbers if 1 <= n <= len(cards)]))
+    # filler kept: "itu aja"; with a pick only the plan named ("1 dan 3, buat rencana"), not "udah"
+    done = bool(says_done(" ".join(words))) and (not picks or any(w in said.split() for w in PLAN_WORDS))
     if not picks and not numbers and not done:   # a title misspelt
         titles = {r.entry.id: simplify(short_title(r.entry.title)) for r in cards}
         match = process.extractOne(simplify(raw), titles, scorer=fuzz.partial_ratio, score_cutoff=90)
@@ -164,6 +165,7 @@ def _match_tactics(coach: Coach, raw: str, cards: list[Recommendation]) -> tuple
 def _shown_title_words(coach: Coach, shown: tuple[str, ...]) -> dict[str, str]:
     """Words (over three letters) of one shown card's whole title only, that name few cards at all (at
     most TITLE_WORD_CARDS titles of the knowledge): "diskon" in "Manfaat ekstra: diskon, bonus", not "pelanggan"."""
+    common = coach.kb.lexicon.stopwords | coach.reader.filler | coach.reader.unclear   # "jadi", "sampai"
     titled: dict[str, set[str]] = {}
     for entry in coach.kb.entries:
         for word in set(coach.reader.tokens(entry.title)):
@@ -171,7 +173,7 @@ def _shown_title_words(coach: Coach, shown: tuple[str, ...]) -> dict[str, str]:
     holders: dict[str, list[str]] = {}
     for tactic in shown:
         for word in set(coach.reader.tokens(coach.kb.by_id[tactic].title)):
-            if len(word) > 3 and len(titled[word]) <= TITLE_WORD_CARDS:
+            if len(word) > 3 and len(titled[word]) <= TITLE_WORD_CARDS and word not in common:
                 holders.setdefault(word, []).append(tactic)
     return {word: ids[0] for word, ids in holders.items() if len(ids) == 1}
 
@@ -188,6 +190,7 @@ def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> N
             return coach.ask(out)
     else:
         picks, done = _match_tactics(coach, raw, cards)
+        done = done or (bool(chosen) and not picks and coach.reader.only_unclear(raw))   # "oke lanjut kak"
         if not picks and not done:
             read = coach.understand(s.step, raw, ())
             if read.intent in ("back", "restart", "help"):

@@ -25,7 +25,6 @@ class NameReader:
     none: frozenset[str]   # "belum ada" before a closing "namanya": no name yet
     courtesies: frozenset[str]   # around a greeting, no part of it: "kakak", "admin"
     after: frozenset[str]        # after a name, no part of it: "kak", "ya", "deh"
-    bare_after: frozenset[str]   # after a name typed alone, fewer: "Mas Bro" is a name
     filler: frozenset[str]
     corrections: frozenset[str]   # "eh", "maksudnya": the name typed after one is the one meant
     standard: Callable[[str], str]
@@ -41,7 +40,6 @@ class NameReader:
         return cls(group("leads"), group("nouns"), group("owners"), group("copulas"), group("greetings"),
                    group("salams"), group("thanks"), group("none"), group("courtesies"),
                    frozenset(simplify(str(w)) for w in reader.words.get("name", {}).get("after", ())),
-                   frozenset(simplify(str(w)) for w in reader.words.get("name", {}).get("bare_after", ())),
                    frozenset(reader.filler), frozenset(reader.corrections), standard)
 
     def greets(self, text: str) -> str:
@@ -98,6 +96,6 @@ class NameReader:
             if name:
                 return name
         words = text.split()
-        while len(words) > 1 and simplify(words[-1]) in self.bare_after:   # "Thrift by Rara kak wkwk"
+        while len(words) > 2 and simplify(words[-1]) in self.after:   # "Thrift by Rara kak wkwk"; "Mas Bro" stays
             words.pop()
         return " ".join(words) if len(words) < len(text.split()) else text.strip()

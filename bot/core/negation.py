@@ -4,17 +4,20 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
+from .phrases import any_phrase
+
 CLAUSE = re.compile(r"[,;.!?\n]+")   # a negation reaches no further than its clause
 
 
 class Negation:
-    """Reads understand.yaml's `negations`, `only` and `wants`; `tokens` is the reader's (words in standard
-    form); `free` are words that name nobody (filler, contrast): before a refusal, only they may stand."""
+    """Reads understand.yaml's `negations`, `only`, `wants` and `customers` (people: a wish turned down
+    after them is theirs, a problem); `tokens` is the reader's (words in standard form)."""
 
-    def __init__(self, words: Mapping[str, Any], tokens: Callable[[str], list[str]], free: set[str]):
+    def __init__(self, words: Mapping[str, Any], tokens: Callable[[str], list[str]]):
         phrases = lambda key: {" ".join(tokens(str(w))) for w in words[key]}
-        self.tokens, self.free = tokens, free
+        self.tokens = tokens
         self.negations, self.only, self.wants = phrases("negations"), phrases("only"), phrases("wants")
+        self.names_people = any_phrase(list(phrases("customers") | phrases("they")))
 
     def denied(self, text: str, phrase: str, refusing: bool = False, own: frozenset[str] = frozenset()) -> bool:
         """Wherever the phrase stands in the text it follows a negation, at most two words before it and in
@@ -29,8 +32,8 @@ class Negation:
                 before = words[max(0, i - 2):i]
                 negated = any(w in self.negations and w not in own for w in before) and \
                     not any(w in self.only for w in before)
-                if negated and refusing:   # the owner's own wish: nobody else named before it
+                if negated and refusing:   # the owner's own wish: no customers named before it
                     negated = any(w in self.wants for w in before) and \
-                        all(w in self.free for w in words[:max(0, i - 2)])
+                        not self.names_people(" ".join(words[:max(0, i - 2)]))
                 flags.append(negated)
         return bool(flags) and all(flags)

@@ -57,7 +57,7 @@ class Reader:
         self.ordinals = {phrase: int(n) for n, items in w["ordinals"].items() for phrase in self.phrases(items)}
         self.contrast, self.either = set(self.phrases(w["contrast"])), set(self.phrases(w["either"]))
         self.hesitations = set(self.phrases(w["hesitations"]))
-        self.denied = Negation(w, self.tokens, self.filler | self.contrast).denied
+        self.denied = Negation(w, self.tokens).denied
         self.vague, self.corrections = set(self.phrases(w["vague"])), set(self.phrases(w["corrections"]))
         self.hedges = set(self.phrases(w["hedges"]))
         self._says_customers = any_phrase(self.phrases(w.get("customers", ())))
@@ -276,8 +276,13 @@ class Reader:
         """The reply names people or where they come from ("ibu2 arisan komplek")."""
         return bool(self._says_customers(" ".join(self.tokens(text))))
 
-    def only_dont_know(self, text: str) -> bool:
-        return self._only_dont_know(" ".join(self.tokens(text)))
+    def little_but_dont_know(self, text: str, most: int = 0) -> bool:
+        """"Don't know", or what the question means, with at most `most` words beside it ("ga tau kak,
+        belum pernah mikir" at most 3): no answer in it. 0: nothing but filler ("hmm gatau kak")."""
+        said = " ".join(self.tokens(text))
+        found = self._says_dont_know(said) or self._says_meta(said)
+        rest = f"{said[:found.start()]} {said[found.end():]}".split() if found else []
+        return bool(found) and len([w for w in rest if w not in self.unclear and w not in self.filler]) <= most
 
     def asks(self, text: str) -> bool:
         """A question mark and a question word: "lha nek wong kantor piye?", not "nasi goreng?"."""
@@ -286,6 +291,9 @@ class Reader:
     def _only_dont_know(self, said: str) -> bool:
         found = self._says_dont_know(said)
         return bool(found) and self._only_unclear(f"{said[:found.start()]} {said[found.end():]}".strip())
+
+    def only_unclear(self, text: str) -> bool:
+        return self._only_unclear(" ".join(self.tokens(text)))
 
     def _only_unclear(self, said: str) -> bool:
         return said in self.unclear or all(w in self.unclear or w in self.filler for w in said.split())
