@@ -491,3 +491,10 @@ def test_dont_know_at_the_values_question_gets_help_unless_more_is_said(coach, t
 def test_the_name_question_takes_dont_know_as_help_and_drops_chat_words(coach, typed, stored):
     session, outcome = drive(coach, [To("nama"), text(typed)])
     assert session.answers.get("nama") == stored
+
+
+def test_the_segment_result_is_not_followed_by_a_confirmation_of_the_last_quiz_answer(coach):
+    session, outcome = drive(coach, TO_SEGMENT + [text("gatau"), text("sedikit"), text("sama semua"),
+                                                  text("siapa saja"), text("tidak")])
+    assert [r.template for r in outcome.replies] == ["segment_result.j2", "ask/nilai.j2"]
+    assert outcome.replies[-1].context["heard"] is None   # once "✅ Oke: Tidak" below the result

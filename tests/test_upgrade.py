@@ -33,7 +33,8 @@ def test_console_walk_is_byte_identical(coach, tmp_path):
     the business instead of repeating what it sells (owners' sentences read badly there); and when "?" began
     to work as help (it had been answered "Saya belum bisa membaca pesan itu"): at the segment question it
     starts the quiz as "gatau" does, so the script's "gatau" after it went; and when a tactic ticked by a typed
-    number began to answer with the picks so far, not the whole list again, in every channel."""
+    number began to answer with the picks so far, not the whole list again, in every channel; and when the
+    segment quiz's result stopped being followed by "✅ Oke: Tidak" (the quiz's last answer)."""
     output = io.StringIO()
     script = (DATA / "console_walk.txt").read_text(encoding="utf-8")
     console.run(CoachService(coach, Storage(tmp_path / "walk.db")), input=io.StringIO(script), output=output)

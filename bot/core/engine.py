@@ -197,9 +197,13 @@ class Coach:
             s.step = chosen.goto
             return self.ask(out)
         s.answers[s.step] = value
+        shown = len(out.replies)
         if hook and hook.stored:
             hook.stored(self, out, value)
-        self.advance(out, None if from_button else screens.Heard(chosen.label))
+        # a typed answer is confirmed on top of the next question, unless the step said more already (the
+        # quiz's result): "✅ Oke: Tidak" under it would confirm the last click, not the result
+        heard = None if from_button or len(out.replies) > shown else screens.Heard(chosen.label)
+        self.advance(out, heard)
 
     def not_an_answer(self, out: Outcome, raw: str, read: Understood) -> None:
         """Typed words that answer nothing: back, restart, help, a card, or say so (naming options it was torn over)."""
