@@ -163,19 +163,11 @@ def _match_tactics(coach: Coach, raw: str, cards: list[Recommendation]) -> tuple
 
 @lru_cache(maxsize=256)
 def _shown_title_words(coach: Coach, shown: tuple[str, ...]) -> dict[str, str]:
-    """Words (over three letters) of one shown card's whole title only, that name few cards at all (at
-    most TITLE_WORD_CARDS titles of the knowledge): "diskon" in "Manfaat ekstra: diskon, bonus", not "pelanggan"."""
-    common = coach.kb.lexicon.stopwords | coach.reader.filler | coach.reader.unclear   # "jadi", "sampai"
-    titled: dict[str, set[str]] = {}
-    for entry in coach.kb.entries:
-        for word in set(coach.reader.tokens(entry.title)):
-            titled.setdefault(word, set()).add(entry.id)
-    holders: dict[str, list[str]] = {}
-    for tactic in shown:
-        for word in set(coach.reader.tokens(coach.kb.by_id[tactic].title)):
-            if len(word) > 3 and len(titled[word]) <= TITLE_WORD_CARDS and word not in common:
-                holders.setdefault(word, []).append(tactic)
-    return {word: ids[0] for word, ids in holders.items() if len(ids) == 1}
+    """Title words of one shown card only, in at most TITLE_WORD_CARDS titles of the knowledge: "diskon" in
+    "Manfaat ekstra: diskon, bonus" picks it, "pelanggan" picks nothing."""
+    telling = {word: ids & set(shown) for word, ids in questions.title_words(coach, whole=True).items()
+               if len(ids) <= TITLE_WORD_CARDS}
+    return {word: next(iter(ids)) for word, ids in telling.items() if len(ids) == 1}
 
 
 def _answer_tactic(coach: Coach, out: Outcome, raw: str, from_button: bool) -> None:

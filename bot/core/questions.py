@@ -53,19 +53,21 @@ def answer_typed(coach: Coach, out: Outcome, raw: str, asks: bool) -> bool:
 
 def named_tactics(coach: Coach, raw: str) -> list[str]:
     """Tactics the words name by a word only that tactic's title holds ("referral", "stempel"), in order."""
-    titles = _title_words(coach)
-    return list(dict.fromkeys(titles[w] for w in coach.reader.tokens(raw) if w in titles))
+    titled = title_words(coach, whole=False)   # the subtitles hold everyday words ("melayani sendiri")
+    return list(dict.fromkeys(next(iter(titled[w])) for w in coach.reader.tokens(raw) if len(titled.get(w, ())) == 1))
 
 
 @lru_cache(maxsize=8)
-def _title_words(coach: Coach) -> dict[str, str]:
-    """Each word (over three letters) that only one entry's short title holds -> that entry."""
+def title_words(coach: Coach, whole: bool) -> dict[str, frozenset[str]]:
+    """Each telling word of the entries' titles, `whole` or short ("Cross selling" of "Cross selling: ..."),
+    over three letters and no stopword, filler or "oke" -> the entries whose title holds it."""
+    common = coach.kb.lexicon.stopwords | coach.reader.filler | coach.reader.unclear   # "jadi", "sampai"
     holders: dict[str, set[str]] = {}
     for entry in coach.kb.entries:
-        for word in set(coach.reader.tokens(short_title(entry.title))):
-            if len(word) > 3:
+        for word in set(coach.reader.tokens(entry.title if whole else short_title(entry.title))):
+            if len(word) > 3 and word not in common:
                 holders.setdefault(word, set()).add(entry.id)
-    return {word: ids.pop() for word, ids in holders.items() if len(ids) == 1}
+    return {word: frozenset(ids) for word, ids in holders.items()}
 
 
 def reply_outside(coach: Coach, query: str) -> tuple[Found, Reply]:
